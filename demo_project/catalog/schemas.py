@@ -1,0 +1,100 @@
+"""Input and output schemas of the catalog API.
+
+Prices are ``Decimal`` end to end: a ``float`` cannot hold 19.99 exactly, and the model
+stores a ``DecimalField``. Related fields are read through aliases (``category.name``),
+which work because the selectors fetch the relations in the same query.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import field_validator
+
+MAX_PRICE_DIGITS = 10
+PRICE = Annotated[Decimal, Field(ge=0, max_digits=MAX_PRICE_DIGITS, decimal_places=2)]
+
+ItemOrdering = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
+
+
+class ItemIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    price: PRICE
+    is_active: bool = True
+    category_id: int = Field(ge=1)
+    tag_ids: list[int] = Field(default_factory=list, max_length=20)
+
+    @field_validator("name")
+    @classmethod
+    def name_is_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+
+class ItemPatch(Schema):
+    """The fields of a partial update; any of them may be left out."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    price: PRICE | None = None
+    is_active: bool | None = None
+    category_id: int | None = Field(None, ge=1)
+    tag_ids: list[int] | None = Field(None, max_length=20)
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    description: str
+    price: Decimal
+    is_active: bool
+    category_id: int
+    category: str = Field(alias="category.name")
+    owner: str = Field(alias="owner.username")
+    tags: list[str]
+    review_count: int = 0
+    average_rating: float | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        # .all() reads the prefetched tags: no query, as long as the selector prefetched.
+        return [tag.name for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_average_rating(obj) -> float | None:
+        average = getattr(obj, "average_rating", None)
+        return None if average is None else round(float(average), 2)
+
+
+class ItemFilter(FilterSchema):
+    search: Annotated[str | None, FilterLookup(["name__icontains", "description__icontains"])] = (
+        Field(None, max_length=100)
+    )
+    category: Annotated[int | None, FilterLookup("category_id")] = Field(None, ge=1)
+    tag: Annotated[str | None, FilterLookup("tags__slug")] = Field(None, max_length=50)
+    min_price: Annotated[Decimal | None, FilterLookup("price__gte")] = Field(
+        None, ge=0, max_digits=MAX_PRICE_DIGITS
+    )
+    max_price: Annotated[Decimal | None, FilterLookup("price__lte")] = Field(
+        None, ge=0, max_digits=MAX_PRICE_DIGITS
+    )
+    is_active: Annotated[bool | None, FilterLookup("is_active")] = None
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    slug: str
+    item_count: int
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    slug: str

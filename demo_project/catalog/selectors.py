@@ -1,0 +1,77 @@
+"""Read-side queries of the catalog.
+
+Every selector returns a queryset that already carries what its callers will read
+(``select_related``, ``prefetch_related``, ``annotate``) and an explicit order, so that
+serializing a page costs the same few queries at any page size or table size.
+"""
+
+from django.db.models import Avg, Count, QuerySet
+
+from demo_project.errors import NotFound
+
+from . import caching
+from .models import Category, Item, Tag
+from .schemas import ItemFilter
+
+ITEM_NOT_FOUND = "Item not found."
+
+# Each ordering ends on the primary key, so that ties never reorder a page.
+ITEM_ORDERINGS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+}
+
+
+def item_queryset() -> QuerySet[Item]:
+    """Return all items with their category, owner, tags and review statistics."""
+    return (
+        Item.objects.select_related("category", "owner")
+        .prefetch_related("tags")
+        .annotate(
+            review_count=Count("reviews", distinct=True),
+            average_rating=Avg("reviews__rating"),
+        )
+    )
+
+
+def item_list(
+    *, filters: ItemFilter | None = None, ordering: str = "-created_at"
+) -> QuerySet[Item]:
+    """Return the items that match ``filters``, in ``ordering`` (one of ITEM_ORDERINGS)."""
+    queryset = item_queryset()
+    if filters is not None:
+        queryset = filters.filter(queryset)
+    return queryset.order_by(*ITEM_ORDERINGS[ordering])
+
+
+def item_get(item_id: int) -> Item:
+    """Return one item, ready to serialize, or raise NotFound."""
+    try:
+        return item_queryset().get(pk=item_id)
+    except Item.DoesNotExist:
+        raise NotFound(ITEM_NOT_FOUND) from None
+
+
+def category_list() -> QuerySet[Category]:
+    """Return every category with the number of its items."""
+    return Category.objects.annotate(item_count=Count("items")).order_by("name", "id")
+
+
+def tag_list() -> QuerySet[Tag]:
+    """Return every tag, by name."""
+    return Tag.objects.order_by("name", "id")
+
+
+def category_list_cached() -> list[dict]:
+    """Return ``category_list()`` as plain rows, cached until the catalog changes.
+
+    Rows, not a queryset: a cached queryset would be pickled with its rows and go stale
+    in a way nobody can see, and a lazy one would query again on every read.
+    """
+    return caching.cached(
+        "categories", lambda: list(category_list().values("id", "name", "slug", "item_count"))
+    )

@@ -1,0 +1,185 @@
+"""boot(): configure Django in this process, migrate, seed, and hand back a Lab.
+
+    from demo_project.lab import boot
+    lab = boot(items=100)
+
+Unset, the database is an in-memory SQLite shared by every thread of the process and the
+cache is local memory; ``DATABASE_URL``, ``CACHE_URL`` and ``CELERY_BROKER_URL`` switch to
+PostgreSQL, Redis and a Celery worker. Calling boot() again reseeds the same data (so a
+lesson run twice shows the same outputs); calling it with other settings says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+SETTINGS_MODULE = "demo_project.settings"
+DEFAULT_ITEMS = 100
+SANDBOX_ENVIRONMENT = {
+    # Jupyter runs cells inside an asyncio loop; Django refuses ORM calls there unless told
+    # that this is the notebook case its docs describe.
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+    "DATABASE_URL": "sqlite://:memory:",
+    "DJANGO_FAST_PASSWORD_HASHER": "1",
+}
+SWITCHES = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")
+
+
+class BootError(RuntimeError):
+    """boot() cannot do what was asked in this process."""
+
+
+@dataclass(repr=False)
+class Lab:
+    """What a lesson needs: a test client, the data's size, and the kit's instruments."""
+
+    items: int
+    seed: int
+    database: str
+    cache: str
+    tasks: str
+    client: Any = field(repr=False)
+    boot_seconds: float = field(default=0.0, repr=False)
+
+    def __str__(self) -> str:
+        return (
+            f"Django is ready: {self.items} items (seed {self.seed}) in {self.database}, "
+            f"cache: {self.cache}, tasks: {self.tasks}."
+        )
+
+    __repr__ = __str__
+
+    # Data
+    def reseed(self, items: int | None = None, seed: int | None = None) -> None:
+        """Replace the data with a fresh catalog (the boot size unless told otherwise)."""
+        _seed(self.items if items is None else items, self.seed if seed is None else seed)
+
+    # Auth
+    def token(self, username: str = "alice") -> str:
+        """Return a bearer token for a demo user, through the API's own endpoint."""
+        from demo_project.catalog.generator import DEMO_PASSWORD
+
+        response = self.client.post(
+            "/api/v1/auth/token",
+            {"username": username, "password": DEMO_PASSWORD},
+            content_type="application/json",
+        )
+        if response.status_code != 200:
+            raise BootError(f"No token for {username!r}: {response.json()}")
+        return response.json()["access_token"]
+
+    def auth(self, username: str = "alice") -> dict[str, str]:
+        """Return the headers of ``username``: ``client.post(..., headers=lab.auth())``."""
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+    # Instruments
+    def queries(self, title: str = "", *, show: bool = True):
+        """Return a query panel: ``with lab.queries() as panel: ...``."""
+        from .queries import QueryPanel
+
+        return QueryPanel(title=title, show=show)
+
+    def compare(self, variants, *, sizes=(10, 100, 1000), repeat: int = 3, plot: bool = True):
+        """Measure named variants at several data sizes; see ``lab.compare.compare``."""
+        from .compare import compare
+
+        try:
+            return compare(variants, sizes=sizes, repeat=repeat, plot=plot, client=self.client)
+        finally:
+            self.reseed()
+
+    def explain(self, queryset):
+        """Return the query plan of ``queryset``; see ``lab.explain.explain``."""
+        from .explain import explain
+
+        return explain(queryset)
+
+
+_lab: Lab | None = None
+_switches: dict[str, str] = {}
+
+
+def _current_switches() -> dict[str, str]:
+    return {name: os.environ.get(name, "") for name in SWITCHES}
+
+
+def _seed(items: int, seed: int) -> None:
+    from django.core.cache import cache
+
+    from demo_project.catalog.generator import generate_catalog
+
+    generate_catalog(items=items, seed=seed)
+    cache.clear()  # the local-memory cache outlives the data it was computed from
+
+
+def _describe() -> tuple[str, str, str]:
+    from django.conf import settings
+    from django.db import connection
+
+    database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(
+        connection.vendor, connection.vendor
+    )
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        database += " (in memory)"
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    cache = {"LocMemCache": "local memory", "RedisCache": "Redis"}.get(backend, backend)
+    tasks = "run eagerly" if settings.CELERY_TASK_ALWAYS_EAGER else "Celery worker"
+    return database, cache, tasks
+
+
+def _lab_default_seed() -> int:
+    from demo_project.catalog.generator import DEFAULT_SEED
+
+    return DEFAULT_SEED
+
+
+def boot(items: int = DEFAULT_ITEMS, *, seed: int | None = None) -> Lab:
+    """Configure Django, migrate, seed ``items`` generated items, return the Lab."""
+    global _lab
+    if not 0 <= items <= 100_000:
+        raise BootError("items must be between 0 and 100000.")
+    started = time.perf_counter()
+
+    if _lab is not None:
+        seed = _lab_default_seed() if seed is None else seed
+        if _current_switches() != _switches:
+            raise BootError(
+                "boot() already set Django up with "
+                + ", ".join(f"{k}={v or '(unset)'}" for k, v in _switches.items())
+                + "; restart the kernel (Kernel > Restart Kernel) to boot with other settings."
+            )
+        _seed(items, seed)
+        _lab.items, _lab.seed = items, seed
+        _lab.boot_seconds = time.perf_counter() - started
+        return _lab
+
+    for name, value in SANDBOX_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    _switches.update(_current_switches())
+
+    import django
+    from django.core.management import call_command
+    from django.test import Client
+
+    django.setup()
+    from . import queries
+
+    queries.enable()
+    seed = _lab_default_seed() if seed is None else seed
+    call_command("migrate", verbosity=0, interactive=False)
+    _seed(items, seed)
+    database, cache, tasks = _describe()
+    _lab = Lab(
+        items=items,
+        seed=seed,
+        database=database,
+        cache=cache,
+        tasks=tasks,
+        client=Client(),
+        boot_seconds=time.perf_counter() - started,
+    )
+    return _lab

@@ -1,0 +1,66 @@
+"""explain(): a queryset's plan, readable, on SQLite and on PostgreSQL.
+
+``plan.indexes`` names the indexes the plan uses and ``plan.full_scans`` the tables it
+reads whole, so a check cell can assert on them on either database; ``plan.text`` is the
+database's own words (PostgreSQL's cost estimates left out, since they vary run to run).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+INDEX_PATTERNS = [
+    r"USING (?:COVERING |INTEGER PRIMARY KEY |PRIMARY KEY )?INDEX (\w+)",  # SQLite
+    r"Index (?:Only )?Scan (?:Backward )?using (\w+)",  # PostgreSQL
+    r"Bitmap Index Scan on (\w+)",  # PostgreSQL
+]
+FULL_SCAN_PATTERNS = [
+    r"^\W*SCAN (\w+)",  # SQLite: every row, in table or in index order
+    r"Seq Scan on (\w+)",  # PostgreSQL
+]
+PK_SEARCH = re.compile(r"USING INTEGER PRIMARY KEY")
+
+
+@dataclass(frozen=True)
+class Plan:
+    vendor: str
+    text: str
+
+    @property
+    def indexes(self) -> set[str]:
+        """The names of the indexes the plan uses (SQLite's rowid search shows as 'pk')."""
+        names = {m for p in INDEX_PATTERNS for m in re.findall(p, self.text, flags=re.M)}
+        if PK_SEARCH.search(self.text):
+            names.add("pk")
+        return names
+
+    @property
+    def full_scans(self) -> set[str]:
+        """The tables the plan reads row by row, whole."""
+        scans = set()
+        for line in self.text.splitlines():
+            for pattern in FULL_SCAN_PATTERNS:
+                scans.update(re.findall(pattern, line))
+        return scans
+
+    def uses_index(self, name: str | None = None) -> bool:
+        return bool(self.indexes) if name is None else name in self.indexes
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def explain(queryset) -> Plan:
+    """Return the plan the database would use for ``queryset``."""
+    from django.db import connections
+
+    vendor = connections[queryset.db].vendor
+    text = queryset.explain()
+    if vendor == "sqlite":  # SQLite prefixes each line with its node ids
+        text = re.sub(r"^\d+ \d+ \d+ ", "", text, flags=re.M)
+    if vendor == "postgresql":
+        text = re.sub(r"\s*\(cost=[^)]*\)", "", text)
+    return Plan(vendor=vendor, text=text)

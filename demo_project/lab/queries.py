@@ -1,0 +1,284 @@
+"""The query panel: every query a block of code issued, from any thread, in a table.
+
+    with lab.queries() as panel:
+        lab.client.get("/api/v1/items/")
+
+The cell then shows the count, repeated and similar statements (the signature of an N+1),
+the total time, each statement and the line of project code that issued it.
+
+Queries are seen through a database execute wrapper that the kit installs on every
+connection as it opens, so a query made by another thread (a thread pool, a threaded
+server) is seen too; Django's ``CaptureQueriesContext`` sees one connection only.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import sysconfig
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .timing import format_duration
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LAB_ROOT = Path(__file__).resolve().parent
+CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
+TRANSACTION_CONTROL = re.compile(
+    r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE( SAVEPOINT)?|ROLLBACK TO)\b", re.I
+)
+SQL_WIDTH = 160
+STDLIB = sysconfig.get_paths()["stdlib"]
+
+_active: list[QueryPanel] = []
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Query:
+    """One statement: its SQL (with %s placeholders), parameters, time and origin."""
+
+    sql: str
+    params: tuple
+    seconds: float
+    origin: str
+    thread: str
+    many: bool = False
+
+    @property
+    def shape(self) -> str:
+        """The SQL with IN lists collapsed: statements of one shape differ only in values."""
+        return re.sub(r"\((?:%s, )*%s\)", "(…)", self.sql)
+
+    @property
+    def is_transaction_control(self) -> bool:
+        return bool(TRANSACTION_CONTROL.match(self.sql))
+
+    def readable(self, width: int = SQL_WIDTH) -> str:
+        """The SQL with its values inlined and a long column list folded, for display."""
+        return shorten_sql(inline_params(self.sql, self.params), width)
+
+
+def inline_params(sql: str, params) -> str:
+    """Put the parameters in place of the placeholders (for reading, never for running)."""
+    if not params:
+        return sql
+    values = iter(params if isinstance(params, list | tuple) else [params])
+
+    def literal(match: re.Match) -> str:
+        value = next(values, None)
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+        return "NULL" if value is None else str(value)
+
+    return re.sub(r"%s", literal, sql)
+
+
+def shorten_sql(sql: str, width: int = SQL_WIDTH) -> str:
+    """Fold ``SELECT a, b, c FROM`` into ``SELECT … FROM`` and cut at ``width``."""
+    match = re.match(r"^SELECT (DISTINCT )?(.+?) FROM ", sql, flags=re.S)
+    if match and "(" not in match.group(2) and len(match.group(2)) > 40:
+        sql = f"SELECT {match.group(1) or ''}… FROM " + sql[match.end() :]
+    sql = " ".join(sql.split())
+    return sql if len(sql) <= width else sql[: width - 1] + "…"
+
+
+def _is_library(filename: str) -> bool:
+    return (
+        filename.startswith("<")
+        or "site-packages" in filename
+        or "dist-packages" in filename
+        or filename.startswith(STDLIB)
+    )
+
+
+def _origin() -> str:
+    """Return the innermost line of project code on the stack, else of the caller's code.
+
+    A lazy queryset runs where it is evaluated: a query that Ninja's serializer or
+    paginator issues has no project line, and shows the notebook cell that made the call.
+    """
+    project, lab = f"{PROJECT_ROOT}{os.sep}", f"{LAB_ROOT}{os.sep}"
+    frame, caller = sys._getframe(2), None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(project) and not filename.startswith(lab):
+            where = Path(filename).relative_to(PROJECT_ROOT).as_posix()
+            return f"{where}:{frame.f_lineno} {frame.f_code.co_name}"
+        if caller is None:
+            if CELL_FILE.search(filename):
+                caller = f"notebook cell, line {frame.f_lineno}"
+            elif not _is_library(filename) and not filename.startswith(lab):
+                caller = f"{Path(filename).name}:{frame.f_lineno}"
+        frame = frame.f_back
+    return caller or "outside the project"
+
+
+def _record(execute, sql, params, many, context):
+    if not _active:  # the common case: nobody is listening
+        return execute(sql, params, many, context)
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        query = Query(
+            sql=sql,
+            params=tuple(params) if isinstance(params, list | tuple) else (),
+            seconds=time.perf_counter() - started,
+            origin=_origin(),
+            thread=threading.current_thread().name,
+            many=many,
+        )
+        with _lock:
+            for panel in _active:
+                panel._queries.append(query)
+
+
+def install(connection) -> None:
+    """Make ``connection`` report its queries to the panels (once per connection)."""
+    if _record not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_record)
+
+
+def _on_connection_created(sender, connection, **kwargs) -> None:
+    install(connection)
+
+
+def enable() -> None:
+    """Watch every connection that opens from now on, in any thread, and this thread's."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_on_connection_created, dispatch_uid="lab-query-panel")
+    for connection in connections.all():
+        install(connection)
+
+
+@dataclass
+class QueryPanel:
+    """Capture the queries of a ``with`` block and show them in the cell when it ends."""
+
+    title: str = ""
+    show: bool = True
+    _queries: list[Query] = field(default_factory=list, repr=False)
+
+    def __enter__(self) -> QueryPanel:
+        enable()
+        self._queries.clear()
+        with _lock:
+            _active.append(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        with _lock:
+            _active.remove(self)
+        if self.show and exc_info[0] is None:
+            _display(self)
+
+    # What a check cell asserts on.
+    @property
+    def queries(self) -> list[Query]:
+        """The statements that count: transaction control (BEGIN, SAVEPOINT…) left out."""
+        return [query for query in self._queries if not query.is_transaction_control]
+
+    @property
+    def count(self) -> int:
+        return len(self.queries)
+
+    @property
+    def transaction_statements(self) -> int:
+        return len(self._queries) - self.count
+
+    @property
+    def seconds(self) -> float:
+        return sum(query.seconds for query in self.queries)
+
+    @property
+    def threads(self) -> set[str]:
+        return {query.thread for query in self.queries}
+
+    @property
+    def duplicates(self) -> list[tuple[int, Query]]:
+        """The statements run more than once with the same values, most repeated first."""
+        counts = Counter((query.sql, query.params) for query in self.queries)
+        return self._groups(counts, key=lambda query: (query.sql, query.params))
+
+    @property
+    def similar(self) -> list[tuple[int, Query]]:
+        """Statements of the same shape run more than once: the signature of an N+1."""
+        counts = Counter(query.shape for query in self.queries)
+        return self._groups(counts, key=lambda query: query.shape)
+
+    def _groups(self, counts: Counter, key) -> list[tuple[int, Query]]:
+        first = {}
+        for query in self.queries:
+            first.setdefault(key(query), query)
+        repeated = [(n, first[k]) for k, n in counts.items() if n > 1]
+        return sorted(repeated, key=lambda group: -group[0])
+
+    def sql(self) -> list[str]:
+        """Every statement's readable SQL, in order."""
+        return [query.readable(width=10_000) for query in self.queries]
+
+    # What the cell shows.
+    def summary(self) -> str:
+        noun = "query" if self.count == 1 else "queries"
+        parts = [f"{self.count} {noun} in {format_duration(self.seconds)}"]
+        if self.similar:
+            worst = self.similar[0][0]
+            parts.append(f"{len(self.similar)} similar group(s), largest {worst}×: an N+1?")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicated")
+        if len(self.threads) > 1:
+            parts.append(f"from {len(self.threads)} threads")
+        return (self.title + ": " if self.title else "") + "; ".join(parts)
+
+    def __str__(self) -> str:
+        lines = [self.summary()]
+        for number, query in enumerate(self.queries, 1):
+            lines.append(f"{number:>3}. {format_duration(query.seconds):>10}  {query.origin}")
+            lines.append(f"     {query.readable()}")
+        for count, query in self.similar:
+            lines.append(f"similar {count}×: {shorten_sql(query.shape)}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td>{n}</td><td>{esc(format_duration(q.seconds))}</td>"
+            f"<td><code>{esc(q.origin)}</code></td>"
+            f"<td style='text-align:left'><code>{esc(q.readable())}</code></td></tr>"
+            for n, q in enumerate(self.queries, 1)
+        )
+        similar = "".join(
+            f"<li><b>{n}×</b> <code>{esc(shorten_sql(q.shape))}</code> "
+            f"(from <code>{esc(q.origin)}</code>)</li>"
+            for n, q in self.similar
+        )
+        similar_block = f"<p>Similar statements:</p><ul>{similar}</ul>" if similar else ""
+        return (
+            f"<div class='lab-query-panel'><p><b>{esc(self.summary())}</b></p>"
+            "<table><thead><tr><th>#</th><th>time</th><th>issued by</th>"
+            "<th style='text-align:left'>SQL</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{similar_block}</div>"
+        )
+
+
+def _display(panel: QueryPanel) -> None:
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        if get_ipython() is not None:
+            from IPython.display import display
+
+            display(panel)
+            return
+    print(panel)
