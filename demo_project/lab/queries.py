@@ -242,25 +242,28 @@ class QueryPanel:
         lines = [self.summary()]
         for number, query in enumerate(self.queries, 1):
             lines.append(f"{number:>3}. {format_duration(query.seconds):>10}  {query.origin}")
-            lines.append(f"     {query.readable()}")
+            lines.append(f"     sql: {query.readable()}")
         for count, query in self.similar:
-            lines.append(f"similar {count}×: {shorten_sql(query.shape)}")
+            lines.append(f"similar {count}×, first from {query.origin}")
+            lines.append(f"     sql: {shorten_sql(query.shape)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
+        # SQL sits in <code class='sql'> (and after "sql: " in the text form) so that a
+        # sanitize rule can mask it where the SQL dialect differs (PostgreSQL vs SQLite).
         esc = html.escape
         rows = "".join(
             f"<tr><td>{n}</td><td>{esc(format_duration(q.seconds))}</td>"
             f"<td><code>{esc(q.origin)}</code></td>"
-            f"<td style='text-align:left'><code>{esc(q.readable())}</code></td></tr>"
+            f"<td style='text-align:left'><code class='sql'>{esc(q.readable())}</code></td></tr>"
             for n, q in enumerate(self.queries, 1)
         )
         similar = "".join(
-            f"<li><b>{n}×</b> <code>{esc(shorten_sql(q.shape))}</code> "
-            f"(from <code>{esc(q.origin)}</code>)</li>"
+            f"<li><b>{n}×</b> <code class='sql'>{esc(shorten_sql(q.shape))}</code> "
+            f"(first from <code>{esc(q.origin)}</code>)</li>"
             for n, q in self.similar
         )
         similar_block = f"<p>Similar statements:</p><ul>{similar}</ul>" if similar else ""
