@@ -82,7 +82,8 @@ def inline_params(sql: str, params) -> str:
 def shorten_sql(sql: str, width: int = SQL_WIDTH) -> str:
     """Fold ``SELECT a, b, c FROM`` into ``SELECT … FROM`` and cut at ``width``."""
     match = re.match(r"^SELECT (DISTINCT )?(.+?) FROM ", sql, flags=re.S)
-    if match and "(" not in match.group(2) and len(match.group(2)) > 40:
+    columns = match.group(2) if match else ""
+    if len(columns) > 40 and columns.count("(") == columns.count(")"):
         sql = f"SELECT {match.group(1) or ''}… FROM " + sql[match.end() :]
     sql = " ".join(sql.split())
     return sql if len(sql) <= width else sql[: width - 1] + "…"
