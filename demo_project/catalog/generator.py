@@ -122,6 +122,7 @@ def generate_catalog(
                 name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {number + 1}",
                 description=f"{rng.choice(ADJECTIVES)} and {rng.choice(ADJECTIVES).lower()}.",
                 price=Decimal(rng.randint(100, 99_999)) / 100,
+                stock=(number * 37) % 50,  # not from rng, so the rows above never change
                 is_active=rng.random() < 0.9,
                 category=rng.choice(categories),
                 owner=rng.choice(owners),

@@ -51,6 +51,8 @@ class Item(TimestampedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=10, decimal_places=2)
+    # Units in store; PositiveIntegerField adds a CHECK (stock >= 0) in the database.
+    stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     # PROTECT: a category that still has items cannot be deleted by accident.
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items")
