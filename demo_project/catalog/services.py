@@ -10,12 +10,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 
-from demo_project.errors import ApplicationError, BusinessRuleViolation, PermissionDenied
+from demo_project.errors import (
+    ApplicationError,
+    BusinessRuleViolation,
+    NotFound,
+    PermissionDenied,
+)
 
 from . import caching, tasks
 from .models import Category, Item, Tag
-from .selectors import item_get
+from .selectors import ITEM_NOT_FOUND, item_get
 
 UNKNOWN_CATEGORY = "No category has this id."
 UNKNOWN_TAGS = "No tag has some of these ids."
@@ -126,3 +132,24 @@ def item_delete(*, item_id: int, user: AbstractBaseUser) -> None:
         raise PermissionDenied(NOT_THE_OWNER)
     item.delete()
     _after_write(item_id)
+
+
+OUT_OF_STOCK = "Not enough stock: {stock} left."
+
+
+@transaction.atomic
+def item_take_stock(*, item_id: int, quantity: int = 1) -> int:
+    """Take ``quantity`` units of an item's stock and return what is left.
+
+    One UPDATE with F() does the read, the check and the write in the database, so two
+    concurrent calls can never both read the same stock and lose one decrement.
+    """
+    if quantity < 1:
+        raise ApplicationError("quantity must be at least 1.")
+    taken = Item.objects.filter(pk=item_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+    stock = Item.objects.filter(pk=item_id).values_list("stock", flat=True).first()
+    if stock is None:
+        raise NotFound(ITEM_NOT_FOUND)
+    if not taken:
+        raise BusinessRuleViolation(OUT_OF_STOCK.format(stock=stock))
+    return stock
