@@ -10,5 +10,6 @@ import works before Django is configured.
 
 from .boot import BootError, Lab, boot
 from .timing import format_duration
+from .waiting import wait_for
 
-__all__ = ["BootError", "Lab", "boot", "format_duration"]
+__all__ = ["BootError", "Lab", "boot", "format_duration", "wait_for"]
