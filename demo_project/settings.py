@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_extensions",
+    "ninja",  # serves Swagger UI's files itself, so /api/v1/docs works offline
     "demo_project.accounts",
     "demo_project.catalog",
 ]
