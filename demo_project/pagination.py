@@ -21,10 +21,18 @@ MAX_PAGE = 1_000_000
 INVALID_CURSOR = "The cursor is not one this API issued."
 
 
+class PageNumberInput(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CursorInput(Schema):
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, max_length=200)
+
+
 class BoundedPageNumberPagination(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    Input = PageNumberInput  # a name of its own: OpenAPI keeps one schema per name
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("page_size", DEFAULT_PAGE_SIZE)
@@ -33,9 +41,7 @@ class BoundedPageNumberPagination(PageNumberPagination):
 
 
 class BoundedCursorPagination(CursorPagination):
-    class Input(Schema):
-        page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-        cursor: str | None = Field(None, max_length=200)
+    Input = CursorInput
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("page_size", DEFAULT_PAGE_SIZE)

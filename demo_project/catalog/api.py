@@ -10,6 +10,7 @@ from demo_project.pagination import BoundedCursorPagination, BoundedPageNumberPa
 from . import selectors, services
 from .schemas import (
     CategoryOut,
+    ItemCursorOut,
     ItemFilter,
     ItemIn,
     ItemOrdering,
@@ -32,7 +33,7 @@ def list_items(
     return selectors.item_list(filters=filters, ordering=ordering)
 
 
-@router.get("/items/cursor/", response=list[ItemOut])
+@router.get("/items/cursor/", response=list[ItemCursorOut])
 @paginate(BoundedCursorPagination, ordering=("-created_at", "-id"))
 def list_items_by_cursor(request: HttpRequest, filters: Query[ItemFilter]):
     """List items newest first, by cursor: a deep page costs as little as the first."""

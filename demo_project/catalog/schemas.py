@@ -72,6 +72,15 @@ class ItemOut(Schema):
         return None if average is None else round(float(average), 2)
 
 
+class ItemCursorOut(ItemOut):
+    """ItemOut under another name, for the cursor-paginated list.
+
+    Ninja names a paginated response after its item schema (``PagedItemOut``); two
+    paginators over one schema would share that name in OpenAPI and one would document
+    the other's shape.
+    """
+
+
 class ItemFilter(FilterSchema):
     search: Annotated[str | None, FilterLookup(["name__icontains", "description__icontains"])] = (
         Field(None, max_length=100)
