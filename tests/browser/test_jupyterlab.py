@@ -1,0 +1,37 @@
+"""Lesson 00 runs in JupyterLab itself: opened, run through the Run menu, no errors."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LESSON = "notebooks/00-start-here.ipynb"
+
+
+def test_lesson_00_runs_in_jupyterlab(page, jupyterlab, screenshots):
+    page.goto(f"{jupyterlab}/lab/tree/{LESSON}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+    code_cells = page.locator(".jp-Notebook .jp-CodeCell")
+    total = code_cells.count()
+    assert total > 0
+    # Every code cell gets an execution count ("[3]:", not "[*]:" or "[ ]:").
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=120_000,
+    )
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.screenshot(path=screenshots / "00-start-here.png", full_page=False)
+
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    outputs = page.locator(".jp-Notebook .jp-OutputArea-output")
+    assert outputs.count() >= total // 2, "Most code cells should show an output."
+    assert page.locator("text=Django is ready").count() >= 1
+    assert page.locator(".lab-query-panel").count() >= 1
