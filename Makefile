@@ -11,7 +11,10 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg -p
 LESSONS := $(sort $(wildcard notebooks/*.ipynb))
 SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 
-.PHONY: help install lab test test-project test-notebooks lint format notebooks exercises bench clean
+SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
+
+.PHONY: help install lab test test-project test-notebooks lint format notebooks clean \
+	test-services test-browser services-start services-stop
 
 help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
@@ -46,6 +49,22 @@ test-notebooks: install
 	$(BIN)/pytest $(NBVAL) -n 2 --dist loadscope $(LESSONS) $(SOLUTIONS)
 
 test: lint test-project test-notebooks
+
+# The services lane: run after `eval "$$(scripts/services.sh start)"` (CI's .ci/run does it).
+# The project's tests run on PostgreSQL and Redis with tasks eager (a worker would read
+# another database than the test one); the notebooks run against the worker too, one at
+# a time, since they share one database.
+test-services: install
+	@test -n "$$DATABASE_URL" || { echo "Start the services first: eval \"\$$(scripts/services.sh start)\""; exit 2; }
+	env -u CELERY_BROKER_URL $(BIN)/pytest -p no:xdist
+	mkdir -p var && cat nbval-sanitize.cfg nbval-sanitize-services.cfg > $(SERVICES_SANITIZE)
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with $(SERVICES_SANITIZE) \
+		-p no:django -p no:xdist $(LESSONS) $(SOLUTIONS)
+
+# The browser lane: JupyterLab and the Swagger UI in Debian's chromium.
+test-browser: install
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	$(BIN)/pytest -p no:xdist -m browser tests/browser
 
 notebooks: install
 	$(BIN)/jupyter nbconvert --log-level WARN --to notebook --execute --inplace \
