@@ -1,7 +1,18 @@
-"""Fixtures shared by the demo project's tests."""
+"""Fixtures shared by the demo project's tests.
+
+Data comes from the workbook's own generator (fixed seed, fixed timestamps, id sequences
+restarted at 1), so a test reads the same rows on SQLite and on PostgreSQL.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import Client
+
+ERROR_KEYS = {"status", "code", "message", "details"}
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +22,105 @@ def _fast_passwords_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def seed(db) -> Callable:
+    """Return ``seed(items=10, seed=42)``: replace the catalog with generated data."""
+    from demo_project.catalog.generator import DEFAULT_SEED, generate_catalog
+
+    def seed(items: int = 10, seed: int = DEFAULT_SEED):
+        return generate_catalog(items=items, seed=seed)
+
+    return seed
+
+
+@pytest.fixture
+def catalog(seed):
+    """A generated catalog of 10 items, 8 users (admin is staff), 8 categories, 12 tags."""
+    return seed(items=10)
+
+
+@pytest.fixture
+def api(db) -> Client:
+    """A test client that answers a server error with a 500 instead of raising it."""
+    return Client(raise_request_exception=False)
+
+
+@pytest.fixture
+def user(db) -> Callable:
+    """Return ``user("alice")``: a user of the generated catalog, by username."""
+
+    def user(username: str):
+        return get_user_model().objects.get(username=username)
+
+    return user
+
+
+@pytest.fixture
+def auth(user) -> Callable:
+    """Return ``auth("alice")``: the headers that authenticate a user (or a User)."""
+    from demo_project.accounts.tokens import token_issue
+
+    def auth(who) -> dict[str, str]:
+        account = user(who) if isinstance(who, str) else who
+        return {"Authorization": f"Bearer {token_issue(account)}"}
+
+    return auth
+
+
+@pytest.fixture
+def make_item(user) -> Callable:
+    """Return ``make_item(owner="alice", **fields)``: one item, saved, in the first category."""
+    from demo_project.catalog.models import Category, Item
+
+    def make_item(owner: str = "alice", **fields):
+        fields.setdefault("name", "Test Lamp")
+        fields.setdefault("price", Decimal("10.00"))
+        fields.setdefault("category", Category.objects.order_by("name").first())
+        tags = fields.pop("tags", [])
+        item = Item.objects.create(owner=user(owner), **fields)
+        item.tags.set(tags)
+        return item
+
+    return make_item
+
+
+@pytest.fixture
+def count_queries() -> Callable:
+    """Return ``count_queries()``, a context manager whose ``.count`` is the queries issued.
+
+    It is the lab kit's query panel, which leaves out BEGIN, SAVEPOINT and the like, so a
+    count is the same on SQLite and on PostgreSQL.
+    """
+    from demo_project.lab.queries import QueryPanel
+
+    return lambda: QueryPanel(show=False)
+
+
+@pytest.fixture
+def expect_error() -> Callable:
+    """Return ``expect_error(response, status, code=None)``: check the one 4xx body shape.
+
+    Every 4xx answer is exactly ``{"error": {"status", "code", "message", "details"}}``;
+    the function returns the inner ``error`` dict for further checks.
+    """
+
+    def expect_error(response, status: int, code: str | None = None) -> dict:
+        assert response.status_code == status, (
+            f"expected {status}, got {response.status_code}: {response.content[:500]!r}"
+        )
+        assert response["Content-Type"].startswith("application/json")
+        body = response.json()
+        assert set(body) == {"error"}, body
+        error = body["error"]
+        assert set(error) == ERROR_KEYS, error
+        assert error["status"] == status
+        assert isinstance(error["code"], str) and error["code"]
+        assert isinstance(error["message"], str) and error["message"]
+        assert isinstance(error["details"], list)
+        if code is not None:
+            assert error["code"] == code, error
+        return error
+
+    return expect_error
