@@ -49,6 +49,7 @@ class Query:
     origin: str
     thread: str
     many: bool = False
+    thread_id: int = 0
 
     @property
     def shape(self) -> str:
@@ -134,6 +135,7 @@ def _record(execute, sql, params, many, context):
             origin=_origin(),
             thread=threading.current_thread().name,
             many=many,
+            thread_id=threading.get_ident(),
         )
         with _lock:
             for panel in _active:
@@ -160,17 +162,35 @@ def enable() -> None:
         install(connection)
 
 
-@dataclass
+def _require_django() -> None:
+    """Raise a BootError that says what to do when Django is not set up yet."""
+    from django.apps import apps
+
+    if not apps.ready:
+        from .boot import BootError
+
+        raise BootError(
+            "Django is not set up yet: run `from demo_project.lab import boot` and "
+            "`lab = boot()` first, then use lab.queries(), lab.compare() or lab.explain()."
+        )
+
+
+# eq=False: panels compare by identity, so that leaving a nested panel removes that
+# panel from the listeners and not an outer one that happens to hold the same queries.
+@dataclass(eq=False)
 class QueryPanel:
     """Capture the queries of a ``with`` block and show them in the cell when it ends."""
 
     title: str = ""
     show: bool = True
     _queries: list[Query] = field(default_factory=list, repr=False)
+    _thread_id: int = field(default=0, repr=False)
 
     def __enter__(self) -> QueryPanel:
+        _require_django()
         enable()
         self._queries.clear()
+        self._thread_id = threading.get_ident()
         with _lock:
             _active.append(self)
         return self
@@ -189,7 +209,11 @@ class QueryPanel:
 
     @property
     def count(self) -> int:
+        """The number of statements, transaction control left out; also ``len(panel)``."""
         return len(self.queries)
+
+    def __len__(self) -> int:
+        return self.count
 
     @property
     def transaction_statements(self) -> int:
@@ -201,7 +225,17 @@ class QueryPanel:
 
     @property
     def threads(self) -> set[str]:
+        """The names of the threads that issued the statements."""
         return {query.thread for query in self.queries}
+
+    @property
+    def from_other_threads(self) -> int:
+        """How many statements came from threads other than the one that opened the panel.
+
+        A count of statements, not of threads: how many threads a pool uses for the same
+        work changes from run to run, the statements they issue do not.
+        """
+        return sum(query.thread_id != self._thread_id for query in self.queries)
 
     @property
     def duplicates(self) -> list[tuple[int, Query]]:
@@ -235,8 +269,8 @@ class QueryPanel:
             parts.append(f"{len(self.similar)} similar group(s), largest {worst}×: an N+1?")
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} duplicated")
-        if len(self.threads) > 1:
-            parts.append(f"from {len(self.threads)} threads")
+        if self.from_other_threads:
+            parts.append(f"{self.from_other_threads} from other threads")
         return (self.title + ": " if self.title else "") + "; ".join(parts)
 
     def __str__(self) -> str:
