@@ -7,29 +7,61 @@ ratios between them hold. Query counts are exact; times are medians.
 
 from __future__ import annotations
 
+import functools
+import io
 import statistics
+import sys
 from collections.abc import Callable, Iterable, Mapping
 
 from .queries import QueryPanel
 from .timing import format_duration, timed
 
 Variant = Callable[[], object] | str
+STABLE = (
+    "Make each call do the same work: build a fresh queryset inside the function "
+    "(an evaluated one keeps its rows) and clear any cache it fills first."
+)
 
 
-def _as_callable(variant: Variant, client) -> Callable[[], object]:
+def _as_callable(name: str, variant: Variant, client) -> Callable[[], object]:
     if callable(variant):
         return variant
-    if isinstance(variant, str) and client is not None:
-        path = variant.removeprefix("GET ").strip()
+    if not isinstance(variant, str):
+        raise TypeError(
+            f"Variant {name!r} is {variant!r}; a variant is a function of no arguments "
+            "(e.g. lambda: list(Item.objects.all())) or a 'GET /api/v1/...' string."
+        )
+    method, _, path = variant.strip().rpartition(" ")
+    if method.upper() not in {"", "GET"} or not path.startswith("/"):
+        raise TypeError(
+            f"Variant {name!r} is {variant!r}; a string variant is 'GET /path' (for any "
+            "other request pass a function, e.g. lambda: lab.client.post(...))."
+        )
+    if client is None:
+        raise TypeError(
+            f"Variant {name!r} is a request; pass client= to compare() (lab.compare does)."
+        )
 
-        def request():
-            response = client.get(path)
-            if response.status_code != 200:
-                raise AssertionError(f"GET {path} answered {response.status_code}.")
-            return response
+    def request():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise AssertionError(f"{name}: GET {path} answered {response.status_code}.")
+        return response
 
-        return request
-    raise TypeError(f"A variant is a function or a 'GET /path' string, not {variant!r}.")
+    return request
+
+
+def _call(name: str, function: Callable[[], object]) -> object:
+    from django.db.models import QuerySet
+
+    result = function()
+    if isinstance(result, QuerySet) and result._result_cache is None:
+        # A lazy queryset runs no query until it is read: the variant measured nothing.
+        raise AssertionError(
+            f"{name} returned a QuerySet that was never evaluated, so it ran no query; "
+            "return list(...) of it, or read what the API would read."
+        )
+    return result
 
 
 def measure(function: Callable[[], object], *, repeat: int = 3) -> tuple[int, list[float]]:
@@ -41,7 +73,7 @@ def measure(function: Callable[[], object], *, repeat: int = 3) -> tuple[int, li
         counts.add(panel.count)
         times.append(seconds)
     if len(counts) != 1:
-        raise AssertionError(f"The query count changed between calls: {sorted(counts)}.")
+        raise AssertionError(f"The query count changed between calls: {sorted(counts)}. {STABLE}")
     return counts.pop(), times
 
 
@@ -59,11 +91,14 @@ def compare(
     Each size reseeds the catalog with that many items. A variant is a function of no
     arguments, or a ``"GET /api/v1/..."`` string run through ``client``.
     """
+    from .queries import _require_django
+
+    _require_django()
     from demo_project.catalog.generator import DEFAULT_SEED, generate_catalog
 
     Comparison = _comparison_class()
 
-    functions = {name: _as_callable(variant, client) for name, variant in variants.items()}
+    functions = {name: _as_callable(name, variant, client) for name, variant in variants.items()}
     names = list(functions)
     rows = []
     for size in sizes:
@@ -72,14 +107,16 @@ def compare(
         times: dict[str, list[float]] = {name: [] for name in names}
         for _ in range(repeat + 1):  # the first round warms up and is not timed
             for name in names:
-                count, (seconds,) = measure(functions[name], repeat=1)
+                call = functools.partial(_call, name, functions[name])
+                count, (seconds,) = measure(call, repeat=1)
                 counts[name].add(count)
                 times[name].append(seconds)
             names = names[1:] + names[:1]
         for name in functions:
             if len(counts[name]) != 1:
                 raise AssertionError(
-                    f"{name}: the query count changed between calls: {sorted(counts[name])}."
+                    f"{name}: the query count changed between calls at {size} items: "
+                    f"{sorted(counts[name])}. {STABLE}"
                 )
             rows.append(
                 {
@@ -125,10 +162,16 @@ def _comparison_class():
 
 
 def plot_comparison(table):
-    """Plot queries and median time against data size, one line per variant."""
-    import matplotlib.pyplot as plt
+    """Plot queries and median time against data size, one line per variant.
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    In a notebook the figure is shown as a PNG whatever matplotlib's backend (``make
+    notebooks`` runs with ``MPLBACKEND=Agg``, under which ``plt.show()`` shows nothing);
+    pyplot never holds it, so re-running a cell does not pile up open figures.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 3.8), layout="constrained")
+    left, right = figure.subplots(1, 2)
     for name, rows in table.groupby("variant", sort=False):
         left.plot(rows["size"], rows["queries"], marker="o", label=name)
         right.plot(rows["size"], rows["seconds"] * 1000, marker="o", label=name)
@@ -141,5 +184,20 @@ def plot_comparison(table):
     left.set_title("Queries per call")
     right.set_title("Time per call")
     left.legend()
-    plt.show()
+    _show(figure)
     return figure
+
+
+def _show(figure) -> None:
+    """Display ``figure`` in the running notebook cell; elsewhere, leave it to the caller."""
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    if get_ipython() is None:
+        return
+    from IPython.display import Image, display
+
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=80)
+    display(Image(data=png.getvalue(), format="png"))

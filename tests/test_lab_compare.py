@@ -1,0 +1,198 @@
+"""compare(): interleaved, exact counts, one printed form of time, a plot of both."""
+
+import re
+
+import matplotlib
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from demo_project.catalog.models import Category, Item
+from demo_project.lab import compare as compare_module
+from demo_project.lab.compare import compare, plot_comparison
+
+matplotlib.use("Agg")
+
+
+def naive() -> list[str]:
+    return [item.category.name for item in Item.objects.all()]
+
+
+def joined() -> list[str]:
+    return [item.category.name for item in Item.objects.select_related("category")]
+
+
+@pytest.fixture
+def figures(monkeypatch) -> list:
+    """The figures compare() draws, collected instead of shown."""
+    drawn = []
+
+    def collect(table):
+        drawn.append(plot_comparison(table))
+        return drawn[-1]
+
+    monkeypatch.setattr(compare_module, "plot_comparison", collect)
+    return drawn
+
+
+def test_counts_are_exact_at_each_size(db, figures):
+    table = compare({"naive": naive, "joined": joined}, sizes=(5, 12), repeat=1)
+
+    assert list(table["variant"]) == ["naive", "joined", "naive", "joined"]
+    assert list(table["size"]) == [5, 5, 12, 12]
+    assert list(table["queries"]) == [6, 1, 13, 1]
+    assert (table["seconds"] > 0).all() and table["seconds"].dtype == float
+
+
+def test_variants_are_measured_interleaved_in_a_rotating_order(db):
+    calls = []
+    variants = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+
+    compare(variants, sizes=(3,), repeat=2, plot=False)
+
+    # A warm-up round, then two timed rounds; each round starts one variant later.
+    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+
+
+def test_each_size_reseeds_the_catalog(db):
+    seen = []
+    compare({"count": lambda: seen.append(Item.objects.count())}, sizes=(4, 9), repeat=1)
+    assert seen == [4, 4, 9, 9]
+
+
+def test_a_query_count_that_changes_between_calls_is_an_error(db):
+    calls = []
+
+    def drifting():
+        calls.append(1)
+        for _ in calls:
+            Category.objects.count()
+
+    with pytest.raises(AssertionError) as error:
+        compare({"drifting": drifting}, sizes=(3,), repeat=2, plot=False)
+    message = str(error.value)
+    assert message.startswith("drifting: the query count changed between calls at 3 items: ")
+    assert "[1, 2, 3]" in message
+    assert "build a fresh queryset inside the function" in message
+
+
+def test_a_cache_filled_by_the_first_call_is_caught_as_a_changing_count(db):
+    def cached():
+        return cache.get_or_set("names", lambda: list(Category.objects.values_list("name")))
+
+    cache.clear()
+    with pytest.raises(AssertionError, match=r"\[0, 1\].*clear any cache it fills"):
+        compare({"cached": cached}, sizes=(3,), repeat=1, plot=False)
+
+
+def test_a_lazy_queryset_returned_unread_is_an_error(db):
+    with pytest.raises(AssertionError, match="lazy returned a QuerySet that was never evaluated"):
+        compare({"lazy": lambda: Item.objects.all()}, sizes=(3,), repeat=1, plot=False)
+
+
+def test_a_queryset_returned_after_reading_it_is_fine(db):
+    def read():
+        items = Item.objects.all()
+        list(items)
+        return items
+
+    assert list(compare({"read": read}, sizes=(3,), repeat=1, plot=False)["queries"]) == [1]
+
+
+def test_get_strings_run_through_the_client(db):
+    table = compare(
+        {"list": "GET /api/v1/items/", "detail": "/api/v1/items/1"},
+        sizes=(5,),
+        repeat=1,
+        plot=False,
+        client=Client(),
+    )
+    assert list(table["queries"]) == [3, 2]
+
+
+def test_a_failing_request_names_the_variant_and_the_status(db):
+    with pytest.raises(AssertionError, match=r"^missing: GET /api/v1/items/999 answered 404\.$"):
+        compare(
+            {"missing": "GET /api/v1/items/999"},
+            sizes=(3,),
+            repeat=1,
+            plot=False,
+            client=Client(),
+        )
+
+
+@pytest.mark.parametrize(
+    ("variant", "message"),
+    [
+        (42, "Variant 'bad' is 42; a variant is a function of no arguments"),
+        (None, "Variant 'bad' is None; a variant is a function"),
+        ("POST /api/v1/items/", "a string variant is 'GET /path'"),
+        ("items", "a string variant is 'GET /path'"),
+    ],
+)
+def test_a_bad_variant_is_a_type_error_that_says_what_a_variant_is(db, variant, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        compare({"bad": variant}, sizes=(3,), client=Client(), plot=False)
+
+
+def test_a_request_string_without_a_client_says_to_pass_one(db):
+    with pytest.raises(TypeError, match=r"pass client= to compare\(\) \(lab\.compare does\)"):
+        compare({"list": "GET /api/v1/items/"}, sizes=(3,), plot=False)
+
+
+def test_the_table_shows_times_only_in_the_one_form(db):
+    table = compare({"naive": naive, "joined": joined}, sizes=(3, 30), repeat=1, plot=False)
+    table.loc[0, "seconds"] = 12.3456789  # a slow machine: four digits of milliseconds
+
+    for shown in (repr(table), table._repr_html_()):
+        assert "median time" in shown and "seconds" not in shown
+        times = re.findall(r"\d+\.\d+(?: \w+)?", shown)
+        assert len(times) == 4, shown
+        assert all(re.fullmatch(r"\d+\.\d\d ms", time) for time in times), times
+        assert "12345.68 ms" in shown
+    assert "queries" in repr(table)
+    assert table["seconds"].iloc[0] == 12.3456789, "the data keeps its seconds"
+
+
+def test_a_derived_frame_is_a_plain_dataframe(db):
+    table = compare({"naive": naive}, sizes=(3,), repeat=1, plot=False)
+    derived = table[table["variant"] == "naive"]
+    assert type(derived).__name__ == "DataFrame"
+
+
+def test_the_plot_has_queries_and_time_with_one_line_per_variant(db, figures):
+    table = compare({"naive": naive, "joined": joined}, sizes=(3, 9, 27), repeat=1)
+
+    (figure,) = figures
+    queries, times = figure.axes
+    assert [queries.get_ylabel(), times.get_ylabel()] == ["queries", "median time (ms)"]
+    for axis in (queries, times):
+        assert [line.get_label() for line in axis.get_lines()] == ["naive", "joined"]
+        assert all(list(line.get_xdata()) == [3, 9, 27] for line in axis.get_lines())
+    assert list(queries.get_lines()[0].get_ydata()) == list(table["queries"][::2])
+    assert [text.get_text() for text in queries.get_legend().get_texts()] == ["naive", "joined"]
+
+
+def test_plot_false_draws_nothing(db, figures):
+    compare({"naive": naive}, sizes=(3,), repeat=1, plot=False)
+    assert figures == []
+
+
+def test_the_plot_is_not_left_open_in_pyplot(db):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    compare({"naive": naive}, sizes=(3,), repeat=1)
+    assert plt.get_fignums() == before, "figures kept by pyplot pile up when a cell re-runs"
+
+
+def test_lab_compare_reseeds_the_boot_size_afterwards(lab_kit):
+    table = lab_kit.compare({"list": "GET /api/v1/items/"}, sizes=(3,), repeat=1, plot=False)
+    assert list(table["queries"]) == [3]
+    assert Item.objects.count() == lab_kit.items
+
+
+def test_lab_compare_reseeds_even_when_a_variant_fails(lab_kit):
+    with pytest.raises(TypeError):
+        lab_kit.compare({"bad": 1}, sizes=(3,))
+    assert Item.objects.count() == lab_kit.items
