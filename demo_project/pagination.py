@@ -5,11 +5,13 @@ cursor reach the database; here each parameter has a range, and a cursor that do
 decode to a position is a validation error like any other.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import CursorPagination, PageNumberPagination
@@ -48,10 +50,26 @@ class BoundedCursorPagination(CursorPagination):
         kwargs.setdefault("max_page_size", MAX_PAGE_SIZE)
         super().__init__(**kwargs)
 
+    def _check_position(self, queryset: QuerySet, encoded: str | None) -> None:
+        """Raise ValueError unless the cursor's position is a value of the ordering field.
+
+        Django would accept a date-time without a time zone (``2024-01-01``) with only a
+        RuntimeWarning, logged for every such request; the cursors this API issues always
+        carry one, so a position without it was made by hand.
+        """
+        position = self.Cursor.from_encoded_param(encoded).p
+        if position is None:
+            return
+        field = queryset.model._meta.get_field(self._order_attribute)
+        value = field.to_python(position)
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            raise ValueError("The cursor's position has no time zone.")
+
     def paginate_queryset(
         self, queryset: QuerySet, pagination: Any, request: HttpRequest, **params: Any
     ) -> Any:
         try:
+            self._check_position(queryset, pagination.cursor)
             return super().paginate_queryset(queryset, pagination, request, **params)
         except (ValidationError, DjangoValidationError, PydanticValidationError, ValueError):
             # Not base64, or well-formed base64 carrying a position that is not a date.
