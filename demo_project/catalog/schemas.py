@@ -14,6 +14,20 @@ from pydantic import field_validator
 
 MAX_PRICE_DIGITS = 10
 PRICE = Annotated[Decimal, Field(ge=0, max_digits=MAX_PRICE_DIGITS, decimal_places=2)]
+# The largest id a BigAutoField holds: a larger number reaching the database would raise
+# OverflowError (SQLite) or "out of range" (PostgreSQL), a 500 instead of a 422.
+MAX_ID = 2**63 - 1
+ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+NOT_BLANK = "must not be blank"
+NOT_NULL = "must not be null; leave the field out to keep its value"
+
+
+def _strip_not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(NOT_BLANK)
+    return value
+
 
 ItemOrdering = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
@@ -23,27 +37,38 @@ class ItemIn(Schema):
     description: str = Field("", max_length=5000)
     price: PRICE
     is_active: bool = True
-    category_id: int = Field(ge=1)
-    tag_ids: list[int] = Field(default_factory=list, max_length=20)
+    category_id: ID
+    tag_ids: list[ID] = Field(default_factory=list, max_length=20)
 
     @field_validator("name")
     @classmethod
     def name_is_not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
+        return _strip_not_blank(value)
 
 
 class ItemPatch(Schema):
-    """The fields of a partial update; any of them may be left out."""
+    """The fields of a partial update; any of them may be left out, none may be null."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     price: PRICE | None = None
     is_active: bool | None = None
-    category_id: int | None = Field(None, ge=1)
-    tag_ids: list[int] | None = Field(None, max_length=20)
+    category_id: ID | None = None
+    tag_ids: list[ID] | None = Field(None, max_length=20)
+
+    # None is only the "left out" default: a null sent for a column that cannot be null
+    # would otherwise reach the service (a TypeError or an IntegrityError, a 500).
+    @field_validator("*")
+    @classmethod
+    def sent_values_are_not_null(cls, value):
+        if value is None:
+            raise ValueError(NOT_NULL)
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def name_is_not_blank(cls, value: str | None) -> str | None:
+        return None if value is None else _strip_not_blank(value)
 
 
 class ItemOut(Schema):
@@ -85,7 +110,7 @@ class ItemFilter(FilterSchema):
     search: Annotated[str | None, FilterLookup(["name__icontains", "description__icontains"])] = (
         Field(None, max_length=100)
     )
-    category: Annotated[int | None, FilterLookup("category_id")] = Field(None, ge=1)
+    category: Annotated[int | None, FilterLookup("category_id")] = Field(None, ge=1, le=MAX_ID)
     tag: Annotated[str | None, FilterLookup("tags__slug")] = Field(None, max_length=50)
     min_price: Annotated[Decimal | None, FilterLookup("price__gte")] = Field(
         None, ge=0, max_digits=MAX_PRICE_DIGITS
