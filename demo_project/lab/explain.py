@@ -16,7 +16,9 @@ INDEX_PATTERNS = [
     r"Bitmap Index Scan on (\w+)",  # PostgreSQL
 ]
 FULL_SCAN_PATTERNS = [
-    r"^\W*SCAN (\w+)",  # SQLite: every row, in table or in index order
+    # SQLite: every row, in table or in index order ("SCAN TABLE t" before SQLite 3.36);
+    # "SCAN CONSTANT ROW" reads no table.
+    r"^\W*SCAN (?:TABLE )?(?!CONSTANT ROW\b)(\w+)",
     r"Seq Scan on (\w+)",  # PostgreSQL
 ]
 PK_SEARCH = re.compile(r"USING INTEGER PRIMARY KEY")
@@ -45,6 +47,7 @@ class Plan:
         return scans
 
     def uses_index(self, name: str | None = None) -> bool:
+        """Return whether the plan uses index ``name`` (any index, when no name is given)."""
         return bool(self.indexes) if name is None else name in self.indexes
 
     def __str__(self) -> str:
