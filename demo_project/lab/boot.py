@@ -61,7 +61,7 @@ class Lab:
     # Auth
     def token(self, username: str = "alice") -> str:
         """Return a bearer token for a demo user, through the API's own endpoint."""
-        from demo_project.catalog.generator import DEMO_PASSWORD
+        from demo_project.catalog.generator import DEMO_PASSWORD, DEMO_USERS
 
         response = self.client.post(
             "/api/v1/auth/token",
@@ -69,7 +69,12 @@ class Lab:
             content_type="application/json",
         )
         if response.status_code != 200:
-            raise BootError(f"No token for {username!r}: {response.json()}")
+            users = ", ".join(name for name, _ in DEMO_USERS)
+            raise BootError(
+                f"No token for {username!r} (the API answered {response.status_code}); "
+                f"use one of the demo users: {users}, or call lab.reseed() if the data "
+                "was changed."
+            )
         return response.json()["access_token"]
 
     def auth(self, username: str = "alice") -> dict[str, str]:
