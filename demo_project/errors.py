@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -80,6 +80,27 @@ def _django_validation_details(exc: DjangoValidationError) -> list[dict[str, Any
             for message in messages
         ]
     return [{"loc": ["body"], "msg": message, "type": "value_error"} for message in exc.messages]
+
+
+class ApiErrorBodyMiddleware:
+    """Give a 405 under ``/api/`` the one error body.
+
+    Ninja answers a method that a path does not have with a plain-text 405 before any
+    exception handler can run, so it would be the one 4xx a client reads differently.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith("/api/"):
+            return response
+        allowed = response.get("Allow", "")
+        message = f"{request.method} is not allowed here; use one of: {allowed}."
+        answer = JsonResponse(error_body(405, "method_not_allowed", message), status=405)
+        answer["Allow"] = allowed
+        return answer
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "demo_project.errors.ApiErrorBodyMiddleware",
 ]
 
 ROOT_URLCONF = "demo_project.urls"
