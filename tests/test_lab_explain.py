@@ -141,3 +141,14 @@ def test_postgresql_plans_are_read_without_their_cost_estimates(monkeypatch, nam
     assert "cost=" not in plan.text and "rows=" not in plan.text
     assert plan.text.splitlines()[0] == text.split("  (cost")[0]
     assert (plan.indexes, plan.full_scans) == (indexes, full_scans)
+
+
+@sqlite_only
+def test_a_plan_explained_before_an_index_is_dropped_no_longer_names_it(lab_kit):
+    # sqlite3 caches statements by text; a cached EXPLAIN would keep the dropped index.
+    price_range = Item.objects.filter(price__gt=500).order_by()
+    assert explain(price_range).indexes == {"item_price_idx"}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX item_price_idx")
+    plan = explain(price_range)
+    assert plan.indexes == set() and plan.full_scans == {"catalog_item"}

@@ -7,6 +7,7 @@ database's own words (PostgreSQL's cost estimates left out, since they vary run 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -61,9 +62,28 @@ def explain(queryset) -> Plan:
     from django.db import connections
 
     vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        return Plan(vendor=vendor, text=_sqlite_plan(queryset))
     text = queryset.explain()
-    if vendor == "sqlite":  # SQLite prefixes each line with its node ids
-        text = re.sub(r"^\d+ \d+ \d+ ", "", text, flags=re.M)
     if vendor == "postgresql":
         text = re.sub(r"\s*\(cost=[^)]*\)", "", text)
     return Plan(vendor=vendor, text=text)
+
+
+_fresh = itertools.count()
+
+
+def _sqlite_plan(queryset) -> str:
+    """Return SQLite's EXPLAIN QUERY PLAN lines for ``queryset``, planned afresh.
+
+    Python's sqlite3 caches prepared statements by their text, and SQLite does not prepare
+    a cached EXPLAIN again after an index is dropped on the same connection: the plan would
+    still name the dropped index. A comment that differs on every call makes it new.
+    """
+    from django.db import connections
+
+    connection = connections[queryset.db]
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql} /* lab.explain {next(_fresh)} */", params)
+        return "\n".join(row[3] for row in cursor.fetchall())
