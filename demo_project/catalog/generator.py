@@ -18,6 +18,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import F
 
+from . import caching
 from .models import Category, Item, Review, Tag
 
 DEFAULT_SEED = 42
@@ -153,6 +154,9 @@ def generate_catalog(
     # auto_now stamped updated_at with the clock during the inserts; pin it.
     for model in (Category, Item, Review):
         model.objects.update(updated_at=F("created_at"))
+    # Cached reads describe the catalog that was just replaced (bulk_create sends no
+    # signals, and a reseed by compare() or seed_catalog does not clear the cache).
+    transaction.on_commit(caching.bump_catalog_version)
     return CatalogSize(
         users=len(users),
         categories=len(categories),
