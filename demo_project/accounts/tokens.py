@@ -35,6 +35,7 @@ def token_user(token: str) -> AbstractBaseUser | None:
     except jwt.InvalidTokenError:
         return None
     user_id = payload["sub"]
-    if not isinstance(user_id, str) or not user_id.isdigit():
+    # isdigit() alone accepts digits that int() refuses, such as "²".
+    if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()):
         return None
     return get_user_model().objects.filter(pk=int(user_id), is_active=True).first()
