@@ -1,0 +1,813 @@
+"""The workbook's benchmark: ``make bench`` (``python -m demo_project.lab.bench``).
+
+Every figure the README quotes comes from one run of this module: it boots the demo
+project in this process, measures each pair of variants side by side (interleaved by
+``lab.compare``, so a noisy moment falls on both), prints one table with the targets
+beside the results, and writes it as CSV (``--csv``), Markdown (``--md``) and a plot
+(``--png``). Boot and seeding are measured in fresh subprocesses, since boot() runs once
+per process and a peak memory figure needs a process of its own.
+
+A MISS is reported, not raised: this is a measurement, and the exit code is 0 unless the
+benchmark itself broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .timing import format_duration, timed
+
+# The sections of the table, in order; tests/test_bench.py checks that each is present.
+ITEM_LIST = "item list"
+CACHED_READ = "cached read"
+CREATES = "creates"
+DEEP_PAGE = "deep page"
+BOOT = "boot"
+SEEDING = "seeding"
+INSTRUMENT = "instrument"
+SECTIONS = (ITEM_LIST, CACHED_READ, CREATES, DEEP_PAGE, BOOT, SEEDING, INSTRUMENT)
+
+NAIVE = "naive loop → ItemOut (4N+1 queries)"
+OPTIMIZED = "selectors.item_list() → ItemOut"
+ENDPOINT = "GET /api/v1/items/?page_size=100"
+COLD = "category_list_cached(), cold (after cache.clear())"
+WARM = "category_list_cached(), warm"
+ONE_BY_ONE = "Item.objects.create() × N in one transaction"
+BULK = "Item.objects.bulk_create(N) in one transaction"
+BARE = "django.setup() + migrate"
+PANEL_COST = "query panel: added time per recorded query"
+PAGE_SIZE = 20
+RESULT_MARK = "BENCH-RESULT "
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The sizes of one run: the full benchmark, or tiny ones for the test."""
+
+    list_sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
+    ratio_size: int = 1_000
+    repeat: int = 3
+    # The naive list at 10,000 items is 40,001 queries a call: timed once (after the
+    # warm-up call), it keeps the whole run within a few minutes.
+    large_size: int = 10_000
+    large_repeat: int = 1
+    cache_items: int = 10_000
+    creates: int = 1_000
+    catalog: int = 100_000  # seeded, then paged deep
+    boot_runs: int = 3
+    calibration_queries: int = 2_000
+
+    @property
+    def deep_page(self) -> int:
+        """The page at 80% of the catalog's depth: the 4,000th of 5,000 pages of 20."""
+        return max(2, self.catalog // PAGE_SIZE * 4 // 5)
+
+
+FULL = Plan()
+QUICK = Plan(
+    list_sizes=(10, 50, 100),
+    ratio_size=50,
+    repeat=1,
+    cache_items=100,
+    creates=100,
+    catalog=1_000,
+    boot_runs=1,
+    calibration_queries=100,
+)
+
+
+@dataclass
+class Row:
+    """One line of the table: a variant of a benchmark at one size."""
+
+    benchmark: str
+    variant: str
+    size: int | None = None
+    queries: int | None = None
+    seconds: float | None = None
+    ratio: float | None = None
+    ratio_without_panel: float | None = None
+    peak_mb: float | None = None
+    target: str = ""
+    result: str = ""
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        return row
+
+    def find(self, benchmark: str, variant: str, size: int | None = None) -> Row:
+        for row in self.rows:
+            same = row.benchmark == benchmark and row.variant == variant
+            if same and (size is None or row.size == size):
+                return row
+        raise KeyError((benchmark, variant, size))
+
+    def judge(self, row: Row, target: str, passed: bool, measured: str) -> None:
+        if row.target:
+            raise ValueError(f"{row.variant} already carries a target; judge another row.")
+        row.target = target
+        row.result = "PASS" if passed else "MISS"
+        row.note = measured
+
+    @property
+    def misses(self) -> list[Row]:
+        return [row for row in self.rows if row.result == "MISS"]
+
+
+def progress(message: str) -> None:
+    """Say what the benchmark is doing (stderr, so stdout holds only the table)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def thousands(number: int) -> str:
+    return f"{number:,}"
+
+
+# Children: boot and seeding, each in a fresh interpreter.
+
+
+def _sandbox_environment() -> dict[str, str]:
+    """Return the environment of a child: the embedded defaults, in-memory SQLite."""
+    from .boot import SANDBOX_ENVIRONMENT
+
+    env = dict(os.environ)
+    for name in ("CACHE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    env.update(SANDBOX_ENVIRONMENT)
+    env["DATABASE_URL"] = "sqlite://:memory:"
+    return env
+
+
+def run_child(*arguments: str) -> dict:
+    """Run this module as ``--child ...`` in a fresh interpreter and return its result."""
+    command = [sys.executable, "-m", "demo_project.lab.bench", "--child", *arguments]
+    finished = subprocess.run(
+        command, env=_sandbox_environment(), stdout=subprocess.PIPE, text=True, check=False
+    )
+    lines = [line for line in finished.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if finished.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"The benchmark's child {' '.join(arguments)!r} failed (exit {finished.returncode}); "
+            f"run `{' '.join(command)}` to see its error."
+        )
+    return json.loads(lines[-1].removeprefix(RESULT_MARK))
+
+
+def _report(result: dict) -> None:
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+def _peak_rss_mb() -> float:
+    """Return this process's peak resident memory, in MB."""
+    # VmHWM belongs to this program's own memory map. ru_maxrss would do on macOS, but on
+    # Linux it survives exec and so starts at the parent's size at the fork.
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
+
+
+def child_boot(items: int | None) -> None:
+    """Time boot(items) (or a bare setup + migrate when ``items`` is None)."""
+    import django
+
+    from demo_project.lab import boot
+
+    started = time.perf_counter()
+    if items is None:
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+    else:
+        boot(items=items)
+    _report({"seconds": time.perf_counter() - started})
+
+
+def child_seed(items: int, page: int) -> None:
+    """Seed ``items`` items, report time and peak memory, and the cursor of ``page``."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from demo_project.catalog.generator import generate_catalog
+
+    step, mark = max(1, items // 5), [0]
+
+    def seeded(done: int, total: int) -> None:
+        if done >= mark[0] + step or done == total:
+            mark[0] = done
+            progress(f"  seeded {thousands(done)}/{thousands(total)} items")
+
+    baseline = _peak_rss_mb()
+    started = time.perf_counter()
+    generate_catalog(items=items, progress=seeded)
+    seconds = time.perf_counter() - started
+    _report(
+        {
+            "seconds": seconds,
+            "peak_mb": _peak_rss_mb(),
+            "baseline_mb": baseline,
+            "cursor": cursor_at((page - 1) * PAGE_SIZE),
+        }
+    )
+
+
+def cursor_at(offset: int) -> str:
+    """Return the cursor the cursor endpoint would hand out for the row at ``offset``.
+
+    Ninja's cursor is a position (the first ordering field of that row) and an offset
+    among rows that share it; the endpoint filters ``created_at <= position`` and reads
+    from there, without counting or skipping the rows before.
+    """
+    from demo_project.catalog.models import Item
+    from demo_project.pagination import BoundedCursorPagination
+
+    row = Item.objects.order_by("-created_at", "-id").values("id", "created_at")[offset]
+    ties = Item.objects.filter(created_at=row["created_at"], id__gt=row["id"]).count()
+    cursor = BoundedCursorPagination.Cursor(p=str(row["created_at"]), o=ties)
+    return cursor.encode_as_param()
+
+
+# The benchmarks, in this process.
+
+
+def calibrate_panel(results: Results, plan: Plan) -> float:
+    """Measure what the query panel adds to each query it records; return seconds/query.
+
+    lab.compare times each call inside a query panel (that is how it counts queries),
+    and recording a query (its origin line included) costs time. The variant with more
+    queries pays more of it, so ratios between a many-query and a few-query variant come
+    out a little larger than without the instrument; the table shows both.
+    """
+    from demo_project.catalog.models import Tag
+
+    from .queries import QueryPanel
+
+    count = plan.calibration_queries
+
+    def queries() -> None:
+        for _ in range(count):
+            Tag.objects.filter(pk=1).first()
+
+    queries()
+    bare, inside = [], []
+    for _ in range(5):
+        bare.append(timed(queries)[1])
+        with QueryPanel(show=False):
+            inside.append(timed(queries)[1])
+    per_query = max(0.0, (statistics.median(inside) - statistics.median(bare)) / count)
+    results.add(
+        Row(
+            INSTRUMENT,
+            PANEL_COST,
+            size=count,
+            queries=count,
+            seconds=per_query,
+            note=f"a query alone: {format_duration(statistics.median(bare) / count)}",
+        )
+    )
+    return per_query
+
+
+def without_panel(slow: Row, fast: Row, per_query: float) -> float | None:
+    """Return slow/fast with the panel's recording cost taken out of both times."""
+    slow_seconds = slow.seconds - per_query * slow.queries
+    fast_seconds = fast.seconds - per_query * fast.queries
+    if slow_seconds <= 0 or fast_seconds <= 0:
+        return None
+    return slow_seconds / fast_seconds
+
+
+def item_rows_naive() -> list[dict]:
+    """Serialize every item the naive way: each item reads its relations one by one."""
+    from django.db.models import Avg, Count
+
+    from demo_project.catalog.models import Item
+    from demo_project.catalog.schemas import ItemOut
+
+    rows = []
+    for item in Item.objects.order_by("-created_at", "-id"):
+        # One query for the review statistics; ItemOut then reads category, owner, tags.
+        stats = item.reviews.aggregate(review_count=Count("id"), average_rating=Avg("rating"))
+        item.review_count, item.average_rating = stats["review_count"], stats["average_rating"]
+        rows.append(ItemOut.from_orm(item).model_dump())
+    return rows
+
+
+def item_rows_optimized() -> list[dict]:
+    """Serialize every item from the selector, which prepared what ItemOut reads."""
+    from demo_project.catalog import selectors
+    from demo_project.catalog.schemas import ItemOut
+
+    return [ItemOut.from_orm(item).model_dump() for item in selectors.item_list()]
+
+
+def bench_item_list(results: Results, plan: Plan, client, per_query: float) -> None:
+    from demo_project.catalog.generator import generate_catalog
+
+    from .compare import compare
+
+    # Both variants must produce the same rows, or the comparison means nothing.
+    generate_catalog(items=plan.list_sizes[0])
+    if item_rows_naive() != item_rows_optimized():
+        raise AssertionError("The naive and optimized item lists differ; fix them first.")
+
+    sizes = ", ".join(thousands(size) for size in plan.list_sizes)
+    progress(f"item list: naive vs optimized vs the endpoint at {sizes} items…")
+    variants = {NAIVE: item_rows_naive, OPTIMIZED: item_rows_optimized, ENDPOINT: ENDPOINT}
+    small = [size for size in plan.list_sizes if size < plan.large_size]
+    large = [size for size in plan.list_sizes if size >= plan.large_size]
+    records = []
+    for sizes, repeat in ((small, plan.repeat), (large, plan.large_repeat)):
+        if sizes:
+            table = compare(variants, sizes=sizes, repeat=repeat, plot=False, client=client)
+            records += table.to_dict("records")
+    for record in records:
+        size = int(record["size"])
+        results.add(
+            Row(
+                ITEM_LIST,
+                record["variant"],
+                size=size,
+                queries=int(record["queries"]),
+                seconds=float(record["seconds"]),
+                note="one timed call, after a warm-up call" if size >= plan.large_size else "",
+            )
+        )
+    for size in plan.list_sizes:
+        naive, optimized = (
+            results.find(ITEM_LIST, NAIVE, size),
+            results.find(ITEM_LIST, OPTIMIZED, size),
+        )
+        optimized.ratio = naive.seconds / optimized.seconds
+        optimized.ratio_without_panel = without_panel(naive, optimized, per_query)
+
+    counts = [results.find(ITEM_LIST, OPTIMIZED, size).queries for size in plan.list_sizes]
+    first, last = plan.list_sizes[0], plan.list_sizes[-1]
+    results.judge(
+        results.find(ITEM_LIST, OPTIMIZED, last),
+        f"optimized queries constant from {thousands(first)} to {thousands(last)} items",
+        len(set(counts)) == 1,
+        "queries: " + ", ".join(str(count) for count in counts),
+    )
+    at = results.find(ITEM_LIST, OPTIMIZED, plan.ratio_size)
+    ratio = min(at.ratio, at.ratio_without_panel or at.ratio)
+    results.judge(
+        at,
+        f"naive/optimized time ≥ 10× at {thousands(plan.ratio_size)} items",
+        ratio >= 10,
+        f"{ratio:.1f}× (the smaller of the two ratios)",
+    )
+
+
+def bench_cached_read(results: Results, plan: Plan) -> None:
+    from django.core.cache import cache
+
+    from demo_project.catalog import selectors
+
+    from .compare import compare
+
+    def cold() -> list[dict]:
+        cache.clear()
+        return selectors.category_list_cached()
+
+    def warm() -> list[dict]:
+        return selectors.category_list_cached()
+
+    progress(f"cached read: cold vs warm on {thousands(plan.cache_items)} items…")
+    # The first round runs cold before warm, so warm always finds the cache filled.
+    table = compare(
+        {COLD: cold, WARM: warm},
+        sizes=(plan.cache_items,),
+        repeat=max(5, plan.repeat),
+        plot=False,
+    )
+    for record in table.to_dict("records"):
+        results.add(
+            Row(
+                CACHED_READ,
+                record["variant"],
+                size=plan.cache_items,
+                queries=int(record["queries"]),
+                seconds=float(record["seconds"]),
+            )
+        )
+    cold_row, warm_row = results.find(CACHED_READ, COLD), results.find(CACHED_READ, WARM)
+    warm_row.ratio = cold_row.seconds / warm_row.seconds
+    results.judge(
+        warm_row,
+        "warm: 0 queries and ≤ 1/10 of a cold read's time",
+        warm_row.queries == 0 and warm_row.ratio >= 10,
+        f"{warm_row.queries} queries, cold/warm {warm_row.ratio:.1f}×",
+    )
+
+
+def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from demo_project.catalog.models import Item
+
+    from .compare import compare
+
+    count = plan.creates
+
+    def fields(number: int) -> dict:
+        # The generator restarts ids at 1: category 1 and user 2 (alice) always exist.
+        return {
+            "name": f"Bench item {number}",
+            "price": Decimal("9.99"),
+            "category_id": 1,
+            "owner_id": 2,
+        }
+
+    def one_by_one() -> None:
+        with transaction.atomic():
+            for number in range(count):
+                Item.objects.create(**fields(number))
+            transaction.set_rollback(True)  # every call starts from the same table
+
+    def bulk() -> None:
+        with transaction.atomic():
+            Item.objects.bulk_create(Item(**fields(number)) for number in range(count))
+            transaction.set_rollback(True)
+
+    progress(f"creates: {thousands(count)} one by one vs bulk_create…")
+    table = compare(
+        {ONE_BY_ONE: one_by_one, BULK: bulk},
+        sizes=(0,),
+        repeat=max(5, plan.repeat),
+        plot=False,
+    )
+    for record in table.to_dict("records"):
+        results.add(
+            Row(
+                CREATES,
+                record["variant"],
+                size=count,
+                queries=int(record["queries"]),
+                seconds=float(record["seconds"]),
+            )
+        )
+    slow, fast = results.find(CREATES, ONE_BY_ONE), results.find(CREATES, BULK)
+    fast.ratio = slow.seconds / fast.seconds
+    fast.ratio_without_panel = without_panel(slow, fast, per_query)
+    ratio = min(fast.ratio, fast.ratio_without_panel or fast.ratio)
+    results.judge(
+        fast,
+        f"bulk_create ≥ 10× faster than one by one at {thousands(count)} rows",
+        ratio >= 10,
+        f"{ratio:.1f}× (the smaller of the two ratios)",
+    )
+
+
+def bench_boot(results: Results, plan: Plan) -> None:
+    from .compare import compare
+
+    variants = {BARE: None, "boot(items=0)": 0, "boot() (100 items, the lessons' default)": 100}
+    reported: dict[str, list[float]] = {name: [] for name in variants}
+
+    def in_child(name: str, items: int | None) -> Callable[[], None]:
+        arguments = ("setup",) if items is None else ("boot", str(items))
+
+        def run() -> None:
+            reported[name].append(run_child(*arguments)["seconds"])
+
+        return run
+
+    progress(
+        f"boot: {len(variants)} variants × {plan.boot_runs + 1} fresh processes "
+        "(the first round warms up)…"
+    )
+    compare(
+        {name: in_child(name, items) for name, items in variants.items()},
+        sizes=(0,),
+        repeat=plan.boot_runs,
+        plot=False,
+    )
+    # compare() times the whole subprocess from outside; the child's own figure leaves
+    # out the interpreter's start and the imports, which are the same for every variant.
+    bare = statistics.median(reported[BARE][1:])
+    for name, items in variants.items():
+        median = statistics.median(reported[name][1:])
+        note = f"median of {len(reported[name]) - 1} fresh processes, imports excluded"
+        if items is not None:
+            note += f"; {median / bare:.2f}× the bare setup's time"
+        results.add(Row(BOOT, name, size=items, seconds=median, note=note))
+
+
+def bench_seeding(results: Results, plan: Plan) -> str:
+    """Seed the catalog in a fresh process; return the deep page's cursor it computed."""
+    progress(f"seeding {thousands(plan.catalog)} items in a fresh process…")
+    result = run_child("seed", str(plan.catalog), str(plan.deep_page))
+    row = results.add(
+        Row(
+            SEEDING,
+            "generate_catalog() in a fresh process (in-memory SQLite)",
+            size=plan.catalog,
+            seconds=result["seconds"],
+            peak_mb=result["peak_mb"],
+        )
+    )
+    limit_seconds, limit_mb = 30, 500
+    results.judge(
+        row,
+        f"seeding {thousands(plan.catalog)} items < {limit_seconds} s, peak < {limit_mb} MB",
+        result["seconds"] < limit_seconds and result["peak_mb"] < limit_mb,
+        f"{format_duration(result['seconds'])}, peak RSS {result['peak_mb']:.0f} MB "
+        f"(before seeding {result['baseline_mb']:.0f} MB)",
+    )
+    return result["cursor"]
+
+
+def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
+    from .compare import compare
+
+    page = plan.deep_page
+    first_row = (page - 1) * PAGE_SIZE + 1
+    variants = {
+        "offset, page 1: GET /api/v1/items/?page=1": "GET /api/v1/items/?page=1",
+        f"offset, page {thousands(page)}: GET /api/v1/items/?page={page}": (
+            f"GET /api/v1/items/?page={page}"
+        ),
+        "cursor, page 1: GET /api/v1/items/cursor/": "GET /api/v1/items/cursor/",
+        f"cursor, page {thousands(page)}: GET /api/v1/items/cursor/?cursor=…": (
+            f"GET /api/v1/items/cursor/?cursor={cursor}"
+        ),
+    }
+    progress(
+        f"deep page: seeding {thousands(plan.catalog)} items in this process, then "
+        f"page 1 and page {thousands(page)} of {PAGE_SIZE} by offset and by cursor…"
+    )
+    table = compare(
+        variants, sizes=(plan.catalog,), repeat=max(5, plan.repeat), plot=False, client=client
+    )
+
+    # The generator is deterministic, so the cursor built in the seeding process points
+    # at the same row here; check that both deep pages hold the same items.
+    paths = list(variants.values())
+    by_offset = client.get(paths[1].removeprefix("GET ")).json()["items"]
+    by_cursor = client.get(paths[3].removeprefix("GET ")).json()["results"]
+    if [item["id"] for item in by_offset] != [item["id"] for item in by_cursor]:
+        raise AssertionError("The offset and cursor deep pages differ; the cursor is wrong.")
+
+    for record in table.to_dict("records"):
+        results.add(
+            Row(
+                DEEP_PAGE,
+                record["variant"],
+                size=plan.catalog,
+                queries=int(record["queries"]),
+                seconds=float(record["seconds"]),
+            )
+        )
+    names = list(variants)
+    for offset_name, cursor_name in ((names[0], names[2]), (names[1], names[3])):
+        offset_row, cursor_row = (
+            results.find(DEEP_PAGE, offset_name),
+            results.find(DEEP_PAGE, cursor_name),
+        )
+        cursor_row.ratio = offset_row.seconds / cursor_row.seconds
+    results.find(DEEP_PAGE, names[3]).note = (
+        f"rows {thousands(first_row)}–{thousands(first_row + PAGE_SIZE - 1)}, "
+        "the same items as by offset"
+    )
+
+
+# Output: the table, CSV, Markdown and a plot.
+
+COLUMNS = [
+    "benchmark",
+    "variant",
+    "size",
+    "queries",
+    "median time",
+    "ratio",
+    "ratio w/o panel",
+    "peak memory",
+    "target",
+    "result",
+    "measured / note",
+]
+
+
+def _cells(row: Row) -> list[str]:
+    return [
+        row.benchmark,
+        row.variant,
+        "" if row.size is None else thousands(row.size),
+        "" if row.queries is None else thousands(row.queries),
+        "" if row.seconds is None else format_duration(row.seconds),
+        "" if row.ratio is None else f"{row.ratio:.1f}×",
+        "" if row.ratio_without_panel is None else f"{row.ratio_without_panel:.1f}×",
+        "" if row.peak_mb is None else f"{row.peak_mb:.0f} MB",
+        row.target,
+        row.result,
+        row.note,
+    ]
+
+
+def render_text(results: Results) -> str:
+    table = [COLUMNS, *(_cells(row) for row in results.rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    right = {2, 3, 4, 5, 6, 7}
+    lines = []
+    for number, line in enumerate(table):
+        cells = [
+            cell.rjust(width) if i in right else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def render_markdown(results: Results) -> str:
+    def escape(cell: str) -> str:
+        return cell.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |"]
+    lines.append(
+        "|"
+        + "|".join("---:" if i in {2, 3, 4, 5, 6, 7} else "---" for i in range(len(COLUMNS)))
+        + "|"
+    )
+    for row in results.rows:
+        cells = _cells(row)
+        if row.result == "MISS":
+            cells[9] = "**MISS**"
+        lines.append("| " + " | ".join(escape(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(results: Results, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["benchmark", "variant", "size", "queries", "seconds", "ratio",
+             "ratio_without_panel", "peak_mb", "target", "result", "note"]
+        )  # fmt: skip
+        for row in results.rows:
+            writer.writerow(
+                [row.benchmark, row.variant, row.size, row.queries, row.seconds, row.ratio,
+                 row.ratio_without_panel, row.peak_mb, row.target, row.result, row.note]
+            )  # fmt: skip
+
+
+def plot(results: Results, plan: Plan, path: Path) -> None:
+    """Draw the N+1 curve (queries and time against size) and the ratios, to a PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    figure = Figure(figsize=(15, 4.6), layout="constrained")
+    FigureCanvasAgg(figure)
+    queries_axis, time_axis, ratio_axis = figure.subplots(1, 3)
+    sizes = list(plan.list_sizes)
+    for variant, marker in ((NAIVE, "o"), (OPTIMIZED, "s"), (ENDPOINT, "^")):
+        rows = [results.find(ITEM_LIST, variant, size) for size in sizes]
+        queries_axis.plot(sizes, [row.queries for row in rows], marker=marker, label=variant)
+        time_axis.plot(sizes, [row.seconds * 1000 for row in rows], marker=marker, label=variant)
+    for axis, label, title in (
+        (queries_axis, "queries per call", "Item list: queries (the N+1 curve)"),
+        (time_axis, "median time per call (ms)", "Item list: time"),
+    ):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        for ticks in (axis.xaxis, axis.yaxis):
+            ticks.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
+        axis.set_xlabel("items in the database (all serialized; the endpoint: one page)")
+        axis.set_ylabel(label)
+        axis.set_title(title)
+        axis.grid(True, which="both", alpha=0.3)
+    queries_axis.legend(fontsize=8)
+
+    bars = [
+        (f"naive / optimized\n{thousands(size)} items", results.find(ITEM_LIST, OPTIMIZED, size))
+        for size in sizes
+    ]
+    bars.append(("cold / warm cache", results.find(CACHED_READ, WARM)))
+    bars.append((f"one by one / bulk\n{thousands(plan.creates)} rows", results.find(CREATES, BULK)))
+    deep = [row for row in results.rows if row.benchmark == DEEP_PAGE and row.ratio]
+    bars.append((f"offset / cursor\npage {thousands(plan.deep_page)}", deep[-1]))
+    labels = [label for label, _ in bars]
+    values = [row.ratio for _, row in bars]
+    colors = [
+        {"PASS": "tab:green", "MISS": "tab:red"}.get(row.result, "tab:gray") for _, row in bars
+    ]
+    positions = range(len(bars))
+    ratio_axis.barh(positions, values, color=colors)
+    ratio_axis.set_yticks(list(positions), labels, fontsize=8)
+    ratio_axis.invert_yaxis()
+    ratio_axis.set_xscale("log")
+    ratio_axis.set_xlim(1, max(values) * 3)
+    ratio_axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}×"))
+    ratio_axis.xaxis.set_minor_formatter(NullFormatter())
+    ratio_axis.axvline(10, color="black", linestyle="--", linewidth=1, label="10× target")
+    for position, value in zip(positions, values, strict=True):
+        ratio_axis.text(value, position, f" {value:.1f}×", va="center", fontsize=8)
+    ratio_axis.set_xlabel("how many times faster (measured in the same run)")
+    ratio_axis.set_title("Ratios")
+    ratio_axis.legend(fontsize=8, loc="lower right")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def describe_machine(lab) -> str:
+    import django
+
+    return (
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Django {django.get_version()}, {lab.database}, cache: {lab.cache}"
+    )
+
+
+def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Results:
+    """Run every benchmark of ``plan``, print the table, write CSV, Markdown and PNG."""
+    from . import boot
+
+    lab = boot(items=plan.list_sizes[0])
+    results = Results()
+    progress("calibrating the query panel…")
+    per_query = calibrate_panel(results, plan)
+    bench_item_list(results, plan, lab.client, per_query)
+    bench_cached_read(results, plan)
+    bench_creates(results, plan, per_query)
+    bench_boot(results, plan)
+    cursor = bench_seeding(results, plan)
+    bench_deep_page(results, plan, lab.client, cursor)
+
+    order = {section: number for number, section in enumerate(SECTIONS)}
+    results.rows.sort(key=lambda row: order[row.benchmark])  # stable: variants keep order
+    print(f"Benchmark ({'quick' if plan is QUICK else 'full'}): {describe_machine(lab)}")
+    print(render_text(results))
+    write_csv(results, csv_path)
+    if md_path is not None:
+        md_path.parent.mkdir(parents=True, exist_ok=True)
+        md_path.write_text(render_markdown(results))
+    plot(results, plan, png_path)
+    judged = [row for row in results.rows if row.result]
+    print()
+    print(f"Targets: {len(judged) - len(results.misses)} PASS, {len(results.misses)} MISS")
+    for row in results.misses:
+        print(f"MISS  {row.target}: measured {row.note}")
+    print(f"Written: {csv_path}, {png_path}" + (f", {md_path}" if md_path else ""))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m demo_project.lab.bench",
+        description="Measure the workbook's claims side by side and check them against targets.",
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (for the test)")
+    parser.add_argument("--csv", type=Path, default=Path("var/bench.csv"), help="CSV output")
+    parser.add_argument("--png", type=Path, default=Path("var/bench.png"), help="plot output")
+    parser.add_argument("--md", type=Path, default=None, help="also write the table as Markdown")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "setup":
+            child_boot(None)
+        elif kind == "boot":
+            child_boot(int(rest[0]))
+        elif kind == "seed":
+            child_seed(int(rest[0]), int(rest[1]))
+        else:
+            parser.error(f"unknown child {kind!r}")
+        return 0
+
+    run(QUICK if args.quick else FULL, args.csv, args.png, args.md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
