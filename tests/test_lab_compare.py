@@ -13,6 +13,8 @@ from demo_project.lab.compare import compare, plot_comparison
 
 matplotlib.use("Agg")
 
+SANITIZED_DURATION = r"[ ]*\b\d+\.\d\d ms\b"  # the rule in nbval-sanitize.cfg
+
 
 def naive() -> list[str]:
     return [item.category.name for item in Item.objects.all()]
@@ -196,3 +198,16 @@ def test_lab_compare_reseeds_even_when_a_variant_fails(lab_kit):
     with pytest.raises(TypeError):
         lab_kit.compare({"bad": 1}, sizes=(3,))
     assert Item.objects.count() == lab_kit.items
+
+
+def test_a_slow_run_shows_the_same_table_once_times_are_sanitized(db):
+    def shown(table):
+        return [
+            re.sub(SANITIZED_DURATION, " <duration>", form)
+            for form in (repr(table), table._repr_html_())
+        ]
+
+    quick = compare({"naive": naive, "joined": joined}, sizes=(3,), repeat=1, plot=False)
+    slow = type(quick)(quick)  # copy() and the like return a plain DataFrame
+    slow["seconds"] = [0.0004, 123.4]  # 400 µs next to two minutes: five more digits
+    assert shown(slow) == shown(quick)

@@ -17,6 +17,7 @@ from .queries import QueryPanel
 from .timing import format_duration, timed
 
 Variant = Callable[[], object] | str
+SHOWN_WIDTH = 12  # "99999.99 ms" and shorter; wider than the "median time" header
 STABLE = (
     "Make each call do the same work: build a fresh queryset inside the function "
     "(an evaluated one keeps its rows) and clear any cache it fills first."
@@ -149,7 +150,11 @@ def _comparison_class():
 
         def _shown(self) -> pd.DataFrame:
             shown = pd.DataFrame(self).copy()
-            shown["seconds"] = shown["seconds"].map(format_duration)
+            # Padded to one width, so that a slow run (a longer time) does not widen the
+            # column and shift its header: the sanitize rule removes the padding, not that.
+            shown["seconds"] = shown["seconds"].map(
+                lambda seconds: format_duration(seconds).rjust(SHOWN_WIDTH)
+            )
             return shown.rename(columns={"seconds": "median time"})
 
         def __repr__(self) -> str:
