@@ -78,6 +78,13 @@ def reset_catalog() -> None:
     statements = connection.ops.sql_flush(
         no_style(), tables, reset_sequences=True, allow_cascade=True
     )
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Rows written earlier in the same transaction (a second reseed, a test) leave
+        # deferred foreign-key checks pending, and PostgreSQL refuses to TRUNCATE a table
+        # with pending checks: run them now, then defer again as Django's constraints are.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     connection.ops.execute_sql_flush(statements)
 
 
