@@ -80,6 +80,16 @@ def test_a_detail_request_names_the_selector_line_that_issued_it(lab_kit):
     ] * 2
 
 
+def test_a_lazy_page_names_the_caller_not_the_middleware_around_the_view(lab_kit):
+    # Ninja's paginator evaluates the page after the view returned: no project line is on
+    # the stack but the middleware's __call__, which only hands the request on.
+    with QueryPanel(show=False) as panel:
+        assert lab_kit.client.get("/api/v1/items/?page_size=2").status_code == 200
+    line = inspect.currentframe().f_lineno - 1
+
+    assert {query.origin for query in panel.queries} == {f"test_lab_queries.py:{line}"}
+
+
 def test_a_query_from_a_schema_resolver_names_the_resolver(lab_kit):
     item = Item.objects.select_related("category", "owner").get(pk=1)  # no tags prefetched
     with QueryPanel(show=False) as panel:

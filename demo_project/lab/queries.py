@@ -34,6 +34,7 @@ TRANSACTION_CONTROL = re.compile(
 )
 SQL_WIDTH = 160
 STDLIB = sysconfig.get_paths()["stdlib"]
+DJANGO_HANDLERS = os.path.join("django", "core", "handlers", "")
 
 _active: list[QueryPanel] = []
 _lock = threading.Lock()
@@ -106,19 +107,30 @@ def _origin() -> str:
     paginator issues has no project line, and shows the notebook cell that made the call.
     """
     project, lab = f"{PROJECT_ROOT}{os.sep}", f"{LAB_ROOT}{os.sep}"
-    frame, caller = sys._getframe(2), None
+    frame, inner, caller = sys._getframe(2), None, None
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(project) and not filename.startswith(lab):
+        if _hands_the_request_on(inner):
+            pass  # a middleware: neither the origin nor the caller
+        elif filename.startswith(project) and not filename.startswith(lab):
             where = Path(filename).relative_to(PROJECT_ROOT).as_posix()
             return f"{where}:{frame.f_lineno} {frame.f_code.co_name}"
-        if caller is None:
+        elif caller is None:
             if CELL_FILE.search(filename):
                 caller = f"notebook cell, line {frame.f_lineno}"
             elif not _is_library(filename) and not filename.startswith(lab):
                 caller = f"{Path(filename).name}:{frame.f_lineno}"
-        frame = frame.f_back
+        frame, inner = frame.f_back, frame
     return caller or "outside the project"
+
+
+def _hands_the_request_on(inner) -> bool:
+    """Whether the frame that called ``inner`` was a middleware calling ``get_response``.
+
+    A project middleware wraps every request; a query that runs further in (a lazy page
+    that Ninja's paginator evaluates) did not come from it.
+    """
+    return inner is not None and DJANGO_HANDLERS in inner.f_code.co_filename
 
 
 def _record(execute, sql, params, many, context):
