@@ -4,15 +4,40 @@ Data comes from the workbook's own generator (fixed seed, fixed timestamps, id s
 restarted at 1), so a test reads the same rows on SQLite and on PostgreSQL.
 """
 
+import os
 from collections.abc import Callable
 from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 ERROR_KEYS = {"status", "code", "message", "details"}
+REDIS_DATABASES = 16  # Redis's default number of numbered databases
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_redis_database_per_worker():
+    """Give each xdist worker its own Redis database when the cache is Redis.
+
+    ``cache.clear()`` empties a whole Redis database, so two workers sharing one would
+    clear each other's cache in the middle of a test. Workers use the databases after
+    the one in CACHE_URL.
+    """
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    default = settings.CACHES["default"]
+    if not worker.startswith("gw") or not default["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    url = urlsplit(default["LOCATION"])
+    database = (int(url.path.strip("/") or 0) + 1 + int(worker[2:])) % REDIS_DATABASES
+    location = urlunsplit(url._replace(path=f"/{database}"))
+    with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
+        yield
 
 
 @pytest.fixture(autouse=True)
