@@ -20,6 +20,14 @@ MAX_ID = 2**63 - 1
 ID = Annotated[int, Field(ge=1, le=MAX_ID)]
 NOT_BLANK = "must not be blank"
 NOT_NULL = "must not be null; leave the field out to keep its value"
+NO_NUL = "must not contain the NUL character (\\x00)"
+
+
+def no_nul(value: str | None) -> str | None:
+    """Refuse text with a NUL character: PostgreSQL cannot store or compare it (a 500)."""
+    if value is not None and "\x00" in value:
+        raise ValueError(NO_NUL)
+    return value
 
 
 def _strip_not_blank(value: str) -> str:
@@ -39,6 +47,8 @@ class ItemIn(Schema):
     is_active: bool = True
     category_id: ID
     tag_ids: list[ID] = Field(default_factory=list, max_length=20)
+
+    text_has_no_nul = field_validator("name", "description")(no_nul)
 
     @field_validator("name")
     @classmethod
@@ -64,6 +74,8 @@ class ItemPatch(Schema):
         if value is None:
             raise ValueError(NOT_NULL)
         return value
+
+    text_has_no_nul = field_validator("name", "description")(no_nul)
 
     @field_validator("name")
     @classmethod
@@ -119,6 +131,8 @@ class ItemFilter(FilterSchema):
         None, ge=0, max_digits=MAX_PRICE_DIGITS
     )
     is_active: Annotated[bool | None, FilterLookup("is_active")] = None
+
+    text_has_no_nul = field_validator("search", "tag")(no_nul)
 
 
 class CategoryOut(Schema):

@@ -82,6 +82,8 @@ def test_token_endpoint_answers_401_for_an_inactive_user(api, catalog, user, exp
         {"username": "alice", "password": ""},
         {"username": "a" * 151, "password": DEMO_PASSWORD},
         {"username": ["alice"], "password": DEMO_PASSWORD},
+        {"username": "alice\x00", "password": DEMO_PASSWORD},  # PostgreSQL refuses NUL
+        {"username": "alice", "password": "pass\x00word"},
     ],
 )
 def test_token_endpoint_answers_422_for_an_incomplete_body(api, catalog, expect_error, body):

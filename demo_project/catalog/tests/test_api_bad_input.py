@@ -54,6 +54,8 @@ def valid_body(**fields) -> dict:
         ("max_price=12345678901", "max_price"),
         ("is_active=maybe", "is_active"),
         ("search=" + "x" * 101, "search"),
+        ("search=a%00b", "search"),  # PostgreSQL cannot compare text holding NUL
+        ("tag=eco%00", "tag"),
     ],
 )
 def test_list_items_answers_422_for_a_bad_query_parameter(api, catalog, expect_error, query, field):
@@ -128,6 +130,8 @@ BAD_BODIES = {
     "blank name": ({"name": "   "}, "name"),
     "empty name": ({"name": ""}, "name"),
     "name too long": ({"name": "x" * 201}, "name"),
+    "NUL in the name": ({"name": "Lamp\x00"}, "name"),
+    "NUL in the description": ({"description": "a\x00b"}, "description"),
     "null name": ({"name": None}, "name"),
     "category id zero": ({"category_id": 0}, "category_id"),
     "category id too big": ({"category_id": TOO_BIG_ID}, "category_id"),
@@ -228,6 +232,8 @@ BAD_PATCHES = {
     "null category": {"category_id": None},
     "null tags": {"tag_ids": None},
     "blank name": {"name": "  "},
+    "NUL in the name": {"name": "a\x00b"},
+    "NUL in the description": {"description": "\x00"},
     "negative price": {"price": "-1"},
     "price with too many digits": {"price": "99999999999"},
     "tag id too big": {"tag_ids": [TOO_BIG_ID]},
