@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -589,14 +591,16 @@ def test_removing_a_stored_output_of_a_committed_notebook_is_flagged(path):
 # Kernels: strict nbval really fails, and lessons run twice
 
 
-@pytest.fixture
-def jupyter_environment(monkeypatch):
+@pytest.fixture(scope="session")
+def jupyter_environment():
     """Keep Jupyter's files in the repository and plots off screen (as the Makefile does)."""
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ROOT / "var" / "jupyter" / "runtime"))
-    monkeypatch.setenv("IPYTHONDIR", str(ROOT / "var" / "ipython"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    (ROOT / "var" / "jupyter" / "runtime").mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_RUNTIME_DIR", str(ROOT / "var" / "jupyter" / "runtime"))
+        patch.setenv("IPYTHONDIR", str(ROOT / "var" / "ipython"))
+        patch.setenv("MPLBACKEND", "Agg")
+        patch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        (ROOT / "var" / "jupyter" / "runtime").mkdir(parents=True, exist_ok=True)
+        yield
 
 
 TINY_LESSON = [
@@ -662,7 +666,7 @@ def test_a_changed_query_count_fails_strict_nbval(tmp_path, tiny_lesson):
     assert run.returncode == 1
 
 
-def run_twice(path: Path) -> list[list[str]]:
+def run_twice(path: Path) -> list[dict[str, str]]:
     """Run every cell of ``path`` twice in one kernel; return each run's sanitized outputs."""
     from nbclient import NotebookClient
 
@@ -677,26 +681,58 @@ def run_twice(path: Path) -> list[list[str]]:
     runs = []
     with client.setup_kernel():
         for _ in range(2):
-            shown = []
+            shown = {}
             for index, cell in enumerate(notebook.cells):
                 if cell.cell_type != "code":
                     continue
-                client.execute_cell(cell, index)
+                client.execute_cell(cell, index)  # raises CellExecutionError on an error
+                name = cell_name(cell, index)
                 stderr = [o for o in cell.outputs if o.get("name") == "stderr"]
-                assert not stderr, f"{path.name} cell {index} wrote to stderr: {stderr[0].text}"
+                assert not stderr, f"{path.name} cell {name} wrote to stderr: {stderr[0].text}"
                 if IGNORED not in markers(cell):
                     outputs = coalesce_streams(copy.deepcopy(cell.outputs))  # as nbval does
-                    shown.append(sanitized("\n".join(map(output_text, outputs)), rules))
+                    shown[name] = sanitized("\n".join(map(output_text, outputs)), rules)
             runs.append(shown)
     return runs
 
 
+TWICE = "test_the_lesson_runs_twice_in_one_kernel_with_the_same_outputs"
+
+
+@pytest.fixture(scope="session")
+def lessons_run_twice(request, jupyter_environment):
+    """Run the selected lessons two at a time (one kernel each, one per core), on demand.
+
+    Under pytest-xdist each worker runs its own lessons one by one: the workers already
+    keep both cores busy.
+    """
+    selected = []
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        selected = [
+            item.callspec.params["path"]
+            for item in request.session.items
+            if getattr(item, "originalname", None) == TWICE
+            and item.callspec.params["path"] is not None
+        ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = {path: pool.submit(run_twice, path) for path in selected}
+
+        def result(path: Path):
+            if path not in runs:
+                runs[path] = pool.submit(run_twice, path)
+            return runs[path].result()
+
+        yield result
+        for future in runs.values():
+            future.cancel()
+
+
 @pytest.mark.parametrize("path", each(LESSONS))
-def test_the_lesson_runs_twice_in_one_kernel_with_the_same_outputs(path, jupyter_environment):
-    first, second = run_twice(path)
-    changed = [n for n, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
+def test_the_lesson_runs_twice_in_one_kernel_with_the_same_outputs(path, lessons_run_twice):
+    first, second = lessons_run_twice(path)
+    changed = [name for name in first if first[name] != second[name]]
     assert not changed, (
-        f"{path.name}: code cells {changed} show something else on a second run "
+        f"{path.name}: cells {changed} show something else on a second run "
         f"(boot() reseeds; clear caches at the start of a demo):\n"
         f"first:  {first[changed[0]][:300]!r}\nsecond: {second[changed[0]][:300]!r}"
     )
