@@ -2,8 +2,9 @@
 
 Services call what a write implies directly; that is easier to follow than a signal.
 A signal earns its place only where writes bypass the services: reviews are written from
-the admin and by the data generator, so a review change invalidates cached catalog reads
-here, whoever made it.
+the admin too, so a saved or deleted review invalidates cached catalog reads here,
+whoever made it. (``bulk_create`` and ``update()`` send no signals: the data generator
+bumps the version itself.)
 """
 
 from django.db import transaction

@@ -12,8 +12,9 @@ ANNOUNCED_KEY = "catalog:announced"
 def announce_item(item_id: int) -> str:
     """Announce a new item (here: append its name to a list in the cache).
 
-    A task that runs before its transaction commits cannot see the row: it reports
-    ``missing``, which is how lesson 04 shows why services queue tasks with on_commit.
+    On a worker, a task sent before its transaction commits may run first and not see the
+    row: it reports ``missing``. (Run eagerly, it runs inside the transaction and sees it.)
+    That is why services send tasks with ``transaction.on_commit``.
     """
     name = Item.objects.filter(pk=item_id).values_list("name", flat=True).first()
     if name is None:
