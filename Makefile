@@ -20,7 +20,9 @@ help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
 	@echo "make test       lint, the demo project's tests, and every notebook under strict nbval"
 	@echo "make notebooks  re-execute every lesson and solution in place (refresh outputs)"
-	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make exercises  regenerate exercises/ from solutions/ (FORCE=1 overwrites notebooks changed by hand)"
+	@echo "make grade SUBMISSIONS=dir  grade learners' exercise notebooks: a table, and var/grades.csv"
+	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -69,6 +71,21 @@ test-browser: install
 notebooks: install
 	$(BIN)/jupyter nbconvert --log-level WARN --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=120 $(LESSONS) $(SOLUTIONS)
+
+.PHONY: exercises grade bench-grading
+
+# exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
+exercises: install
+	$(BIN)/python -m demo_project.lab.exercises $(if $(FORCE),--force)
+
+# Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks).
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "Say what to grade: make grade SUBMISSIONS=collected/"; exit 2; }
+	$(BIN)/python -m demo_project.lab.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
+
+# A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs.
+bench-grading: install
+	$(BIN)/python tests/bench_grading.py
 
 # A measurement, not a test: it exits 0 and prints MISS beside a target it did not meet.
 bench: install

@@ -263,12 +263,16 @@ def query_lines(panel, limit: int = SHOWN_QUERIES) -> list[str]:
     return lines
 
 
+def queries(count: int) -> str:
+    return f"{count} query" if count == 1 else f"{count} queries"
+
+
 def hold_budget(exercise_id, panel, budget: int, what: str, hint: str, context: str) -> None:
     if panel.count > budget:
-        noun = "query" if budget == 1 else "queries"
         raise CheckFailed(
             exercise_id,
-            f"{what} is right, but it took {panel.count} queries; the budget is {budget} {noun}.",
+            f"{what} is right, but it took {queries(panel.count)}; the budget is "
+            f"{queries(budget)}.",
             details=[f"  on: {context}", *query_lines(panel), f"Hint: {hint}"],
         )
 

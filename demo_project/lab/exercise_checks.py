@@ -26,6 +26,7 @@ from .checks import (
     hold_budget,
     measure,
     not_done_if_empty,
+    queries,
     query_lines,
     short,
 )
@@ -1201,7 +1202,7 @@ def _cached_read(exercise_id, function, *args, budget, expected, label, context,
     if panel.count > budget:
         fail(
             exercise_id,
-            f"{label} took {panel.count} queries; expected at most {budget}.",
+            f"{label} took {queries(panel.count)}; expected at most {budget}.",
             f"  on: {context}",
             *query_lines(panel),
             hint=hint,
@@ -1355,7 +1356,7 @@ def check_6_3(read, move, *, hidden=False):
         if panel.count > budget:
             fail(
                 "6.3",
-                f"{label} took {panel.count} queries; expected at most {budget}.",
+                f"{label} took {queries(panel.count)}; expected at most {budget}.",
                 f"  on: {context}",
                 *query_lines(panel),
                 hint=hint,
