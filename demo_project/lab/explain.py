@@ -23,6 +23,7 @@ FULL_SCAN_PATTERNS = [
     r"Seq Scan on (\w+)",  # PostgreSQL
 ]
 PK_SEARCH = re.compile(r"USING INTEGER PRIMARY KEY")
+PG_INDEX_WALK = re.compile(r"Index (?:Only )?Scan (?:Backward )?using \w+ on (\w+)")
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,15 @@ class Plan:
 
     @property
     def full_scans(self) -> set[str]:
-        """The tables the plan reads row by row, whole."""
+        """The tables the plan reads row by row, whole (in table or in index order)."""
+        lines = self.text.splitlines()
         scans = set()
-        for line in self.text.splitlines():
+        for number, line in enumerate(lines):
             for pattern in FULL_SCAN_PATTERNS:
                 scans.update(re.findall(pattern, line))
+            walk = PG_INDEX_WALK.search(line)
+            if walk and not _has_index_condition(lines, number):
+                scans.add(walk.group(1))  # an index walked from its first entry to its last
         return scans
 
     def uses_index(self, name: str | None = None) -> bool:
@@ -54,7 +59,21 @@ class Plan:
     def __str__(self) -> str:
         return self.text
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(self.vendor, self.vendor)
+        body = "\n".join(f"  {line}" for line in self.text.splitlines())
+        return f"query plan ({name}):\n{body}"
+
+
+def _has_index_condition(lines: list[str], number: int) -> bool:
+    """Return whether the plan node on ``lines[number]`` has an Index Cond line."""
+    indent = len(lines[number]) - len(lines[number].lstrip())
+    for line in lines[number + 1 :]:
+        if line.lstrip().startswith("->") or len(line) - len(line.lstrip()) <= indent:
+            return False
+        if line.lstrip().startswith("Index Cond:"):
+            return True
+    return False
 
 
 def explain(queryset) -> Plan:
