@@ -186,6 +186,9 @@ def plot_comparison(table):
         axis.set_xlabel("items in the database")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
+    # symlog keeps a variant with 0 queries (a warm cache) on the chart; counts are never
+    # negative, so the axis starts at 0 rather than mirroring the decades below it.
+    left.set_ylim(bottom=0)
     left.set_title("Queries per call")
     right.set_title("Time per call")
     left.legend()
