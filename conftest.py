@@ -117,6 +117,25 @@ def make_item(user) -> Callable:
 
 
 @pytest.fixture
+def announced(monkeypatch) -> list[int]:
+    """Record the ids given to ``announce_item.delay`` and run the task in this process.
+
+    Whatever broker CELERY_BROKER_URL names, a test sees what the task would do, here,
+    on the test database, and sends nothing to a worker.
+    """
+    from demo_project.catalog import tasks
+
+    calls: list[int] = []
+
+    def delay(item_id: int):
+        calls.append(item_id)
+        return tasks.announce_item(item_id)
+
+    monkeypatch.setattr(tasks.announce_item, "delay", delay)
+    return calls
+
+
+@pytest.fixture
 def count_queries() -> Callable:
     """Return ``count_queries()``, a context manager whose ``.count`` is the queries issued.
 

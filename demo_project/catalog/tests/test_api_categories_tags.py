@@ -33,7 +33,7 @@ def test_list_categories_is_served_from_the_cache_the_second_time(api, catalog, 
 
 
 def test_list_categories_shows_a_new_item_once_the_write_commits(
-    api, catalog, auth, django_capture_on_commit_callbacks
+    api, catalog, auth, announced, django_capture_on_commit_callbacks
 ):
     kitchen = Category.objects.get(slug="kitchen")
     before = {row["slug"]: row["item_count"] for row in api.get(CATEGORIES).json()}
@@ -47,6 +47,7 @@ def test_list_categories_shows_a_new_item_once_the_write_commits(
 
     assert response.status_code == 201
     assert after["kitchen"] == before["kitchen"] + 1
+    assert announced == [response.json()["id"]]
 
 
 def test_list_categories_shows_a_deletion_once_the_write_commits(

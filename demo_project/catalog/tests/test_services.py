@@ -48,22 +48,6 @@ def kitchen(catalog) -> Category:
     return Category.objects.get(slug="kitchen")
 
 
-@pytest.fixture
-def announced(monkeypatch) -> list[int]:
-    """Record the ids given to ``announce_item.delay`` and run the task in this process.
-
-    Whatever broker the settings name, the test sees what the task would do, here.
-    """
-    calls: list[int] = []
-
-    def delay(item_id: int):
-        calls.append(item_id)
-        return tasks.announce_item(item_id)
-
-    monkeypatch.setattr(tasks.announce_item, "delay", delay)
-    return calls
-
-
 def create(owner, category: Category, **fields) -> Item:
     fields.setdefault("name", "Tea Tin")
     fields.setdefault("price", Decimal("4.00"))
