@@ -6,7 +6,7 @@ the moment a schema or selector change introduces one.
 
 import pytest
 from django.db import transaction
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 
 from demo_project.catalog.generator import generate_catalog
 from demo_project.catalog.models import Item
@@ -17,6 +17,7 @@ from demo_project.lab.queries import QueryPanel
 pytestmark = pytest.mark.django_db
 
 SIZES = (10, 1_000)
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 FULL_PAGE = "item list, 100 a page"
 
 
@@ -51,7 +52,9 @@ def counts(django_db_setup, django_db_blocker) -> dict[str, dict[int, int]]:
     """
     api = Client(raise_request_exception=False)
     counts: dict[str, dict[int, int]] = {name: {} for name in ENDPOINTS}
-    with django_db_blocker.unblock(), transaction.atomic():
+    # The autouse fixtures are function-scoped: set the fast hasher here too.
+    fast_hasher = override_settings(PASSWORD_HASHERS=[FAST_HASHER])
+    with django_db_blocker.unblock(), fast_hasher, transaction.atomic():
         for size in SIZES:
             # Run what the generator queues for its commit: cached reads go stale.
             with TestCase.captureOnCommitCallbacks(execute=True):
