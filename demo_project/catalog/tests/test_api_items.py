@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from demo_project.catalog.models import Item, Tag
-from demo_project.pagination import DEFAULT_PAGE_SIZE
+from demo_project.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +102,9 @@ def test_list_items_uses_the_default_page_size(api, seed):
     assert len(api.get(ITEMS).json()["items"]) == DEFAULT_PAGE_SIZE
 
 
-def test_list_items_answers_a_page_past_the_end_with_no_items(api, catalog):
-    body = api.get(ITEMS, {"page": 99}).json()
+@pytest.mark.parametrize("page", [99, MAX_PAGE])
+def test_list_items_answers_a_page_past_the_end_with_no_items(api, catalog, page):
+    body = api.get(ITEMS, {"page": page}).json()
 
     assert body == {"items": [], "count": 10}
 
