@@ -96,7 +96,8 @@ class ApiErrorBodyMiddleware:
         response = self.get_response(request)
         if response.status_code != 405 or not request.path.startswith("/api/"):
             return response
-        allowed = response.get("Allow", "")
+        # Ninja builds Allow from a set: sort it, so the message is the same in every process.
+        allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m))
         message = f"{request.method} is not allowed here; use one of: {allowed}."
         answer = JsonResponse(error_body(405, "method_not_allowed", message), status=405)
         answer["Allow"] = allowed
