@@ -70,7 +70,8 @@ test-browser: install
 
 notebooks: install
 	$(BIN)/jupyter nbconvert --log-level WARN --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=120 $(LESSONS) $(SOLUTIONS)
+		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
+		$(LESSONS) $(SOLUTIONS)
 
 .PHONY: exercises grade bench-grading
 
