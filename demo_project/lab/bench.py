@@ -58,7 +58,7 @@ class Plan:
 
     list_sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     ratio_size: int = 1_000
-    repeat: int = 3
+    repeat: int = 5
     # The naive list at 10,000 items is 40,001 queries a call: timed once (after the
     # warm-up call), it keeps the whole run within a few minutes.
     large_size: int = 10_000
@@ -410,7 +410,7 @@ def bench_cached_read(results: Results, plan: Plan) -> None:
     table = compare(
         {COLD: cold, WARM: warm},
         sizes=(plan.cache_items,),
-        repeat=max(5, plan.repeat),
+        repeat=plan.repeat,
         plot=False,
     )
     for record in table.to_dict("records"):
@@ -468,7 +468,7 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
     table = compare(
         {ONE_BY_ONE: one_by_one, BULK: bulk},
         sizes=(0,),
-        repeat=max(5, plan.repeat),
+        repeat=plan.repeat,
         plot=False,
     )
     for record in table.to_dict("records"):
@@ -577,9 +577,7 @@ def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
         f"deep page: seeding {thousands(plan.catalog)} items in this process, then "
         f"page 1 and page {thousands(page)} of {PAGE_SIZE} by offset and by cursor…"
     )
-    table = compare(
-        variants, sizes=(plan.catalog,), repeat=max(5, plan.repeat), plot=False, client=client
-    )
+    table = compare(variants, sizes=(plan.catalog,), repeat=plan.repeat, plot=False, client=client)
 
     # The generator is deterministic, so the cursor built in the seeding process points
     # at the same row here; check that both deep pages hold the same items.
