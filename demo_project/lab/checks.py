@@ -157,10 +157,12 @@ def call(exercise_id: str, function: Any, *args, allow: tuple = (), **kwargs) ->
         raise CheckFailed(exercise_id, f"`{name}` should be a function, not {type(function)}.")
     try:
         return function(*args, **kwargs)
-    except NotImplementedError:
+    except NotImplementedError as error:
+        stub = _raised_by(error) or name
+        called = f" (called by {name}())" if stub != name else ""
         raise NotDone(
             exercise_id,
-            f"{name}() still raises NotImplementedError.",
+            f"{stub}() still raises NotImplementedError{called}.",
             details=[
                 "Replace `raise NotImplementedError()` in the answer cell with your code, "
                 "run that cell, then this one."
@@ -176,6 +178,14 @@ def call(exercise_id: str, function: Any, *args, allow: tuple = (), **kwargs) ->
             f"{name}() raised {type(error).__name__}: {error}",
             details=[*_where(error), *_call_context(args, kwargs)],
         ) from None
+
+
+def _raised_by(error: BaseException) -> str | None:
+    """The name of the function whose own code raised ``error`` (a stub, say)."""
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback.tb_frame.f_code.co_name if traceback is not None else None
 
 
 def _where(error: BaseException) -> list[str]:
@@ -306,7 +316,7 @@ def compare_rows(exercise_id, expected: list, got: Any, *, what: str, hint: str,
         extra = got[len(expected) :] or expected[len(got) :]
         details.append(f"  first extra or missing row: {short(extra[0])}")
     raise CheckFailed(
-        exercise_id, f"{what} differs from the reference.", details=[*details, f"Hint: {hint}"]
+        exercise_id, f"{what}: not what the reference gives.", details=[*details, f"Hint: {hint}"]
     )
 
 

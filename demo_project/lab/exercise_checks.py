@@ -1406,7 +1406,7 @@ def check_6_3(read, move, *, hidden=False):
                 read_list(
                     untouched,
                     0,
-                    f"category {untouched}, which no move touched",
+                    f"category {untouched}, which no move touched,",
                     context,
                     "invalidate only the entries a move changes: "
                     "cache.clear() empties everyone's cache.",

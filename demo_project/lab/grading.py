@@ -27,6 +27,7 @@ import csv
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -335,7 +336,11 @@ def execute(run, *, cell_timeout: float, timeout: float) -> tuple[dict[str, dict
 
         async def go():
             await asyncio.wait_for(
-                client.async_execute(env=kernel_environment(), cwd=folder), timeout
+                # The kernel's own stderr (a warning about TCP) is noise in the report.
+                client.async_execute(
+                    env=kernel_environment(), cwd=folder, stderr=subprocess.DEVNULL
+                ),
+                timeout,
             )
 
         try:
@@ -566,7 +571,8 @@ def summary(submissions: list[Submission]) -> str:
             for note in s.notes:
                 lines.append(f"  {s.learner}: {note}")
             for row in s.rows:
-                if row.status != "passed":
+                # "Not done" is plain from its mark, "not graded" from the note above.
+                if row.status not in {"passed", "not done", "not graded"}:
                     reason = f": {row.detail}" if row.detail else ""
                     lines.append(f"  {s.learner} {row.exercise} {row.status}{reason}")
     if ungraded:
