@@ -63,19 +63,17 @@ def fingerprints(paths: list[str]) -> dict[str, tuple[str, float]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Run the guide's command once; return its output, the CSV rows and the fingerprints."""
-    out = tmp_path_factory.mktemp("grades")
+def run_the_guides_command(tmp_path: Path):
+    """Run the guide's command; return its output, the CSV rows and the fingerprints."""
     before = fingerprints(GRADED)
     env = {k: v for k, v in os.environ.items() if k not in grading.CLEARED_ENVIRONMENT}
     command = [sys.executable, "-m", "demo_project.lab.grading", *GRADED]
-    command += ["--jobs", "2", "--cell-timeout", "20", "--csv", str(out / "grades.csv")]
+    command += ["--jobs", "2", "--cell-timeout", "20", "--csv", str(tmp_path / "grades.csv")]
     result = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     after = fingerprints(GRADED)
-    with (out / "grades.csv").open(newline="", encoding="utf-8") as handle:
+    with (tmp_path / "grades.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return result, rows, before, after
 
@@ -86,44 +84,46 @@ def points_of(rows, learner, notebook):
     return sum(float(row["points"]) for row in mine), {row["exercise"]: row for row in mine}
 
 
-def test_the_command_exits_zero_and_reports_progress(graded):
-    result, *_ = graded
+def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_path):
+    # One test, not one per claim: each would grade all 26 notebooks again in its own
+    # pytest-xdist worker.
+    result, rows, before, after = run_the_guides_command(tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert before == after, "grading never modifies a submission"
+
+    # Progress on stderr, a table per notebook on stdout.
     assert "[1/26] " in result.stderr and "[26/26] " in result.stderr
     assert "26 submissions graded in" in result.stderr
+    lines = result.stdout.splitlines()
+    assert "05-selectors-and-n-plus-one (4 exercises, 11 points)" in lines
+    assert ["n-plus-one", "0F", "2", "3", "4", "9/11"] in [line.split() for line in lines]
+    assert ["exercises", "0N", "0N", "0N", "0N", "0/11"] in [line.split() for line in lines]
+    assert ["solutions", "2", "2", "3", "4", "11/11"] in [line.split() for line in lines]
+    assert any(line.split()[:1] == ["eager-invalidation"] and "0H" in line for line in lines)
 
+    # The CSV: one row per learner and exercise.
+    keys = [(row["learner"], row["notebook"], row["exercise"]) for row in rows]
+    assert len(keys) == len(set(keys))
+    assert list(rows[0]) == grading.CSV_FIELDS
+    assert sum(1 for row in rows if row["learner"] == "solutions") == len(EXERCISES) == 22
 
-def test_the_solutions_get_full_marks(graded):
-    _, rows, *_ = graded
+    # The solutions: full marks; the unsolved exercises: zero, every exercise "not done".
     for notebook, full in FULL.items():
         points, exercises = points_of(rows, "solutions", notebook)
         assert points == full, {e: (r["status"], r["detail"]) for e, r in exercises.items()}
-        assert {row["status"] for row in exercises.values()} == {"passed"}
         assert all(row["notes"] == "" for row in exercises.values())
-
-
-def test_the_unsolved_exercises_get_zero_every_exercise_not_done(graded):
-    _, rows, *_ = graded
-    for notebook in FULL:
         points, exercises = points_of(rows, "exercises", notebook)
         assert points == 0
         for exercise, row in exercises.items():
             assert row["status"] == "not done", (exercise, row["detail"])
             assert f"Exercise {exercise} is not done yet" in row["detail"]
 
-
-@pytest.mark.parametrize(("learner", "notebook"), list(WRONG))
-def test_each_wrong_submission_gets_the_marks_it_deserves(graded, learner, notebook):
-    _, rows, *_ = graded
-    expected_points, expected_statuses = WRONG[(learner, notebook)]
-    points, exercises = points_of(rows, learner, notebook)
-    statuses = {e: row["status"] for e, row in exercises.items() if row["status"] != "passed"}
-    details = {e: row["detail"] for e, row in exercises.items()}
-    assert (points, statuses) == (expected_points, expected_statuses), details
-
-
-def test_each_failure_says_why_in_the_csv(graded):
-    _, rows, *_ = graded
+    # The wrong submissions: each the marks it deserves, and why.
+    for (learner, notebook), (expected_points, expected_statuses) in WRONG.items():
+        points, exercises = points_of(rows, learner, notebook)
+        statuses = {e: row["status"] for e, row in exercises.items() if row["status"] != "passed"}
+        details = {e: row["detail"] for e, row in exercises.items()}
+        assert (points, statuses) == (expected_points, expected_statuses), (learner, details)
 
     def row(learner, notebook, exercise):
         return points_of(rows, learner, notebook)[1][exercise]
@@ -147,31 +147,6 @@ def test_each_failure_says_why_in_the_csv(graded):
     assert "invalid JSON" in row("broken-json", five, "5.1")["detail"]
     (other,) = [r for r in rows if r["learner"] == "my-notes"]
     assert other["status"] == "not graded" and "not one of the workbook's" in other["notes"]
-
-
-def test_the_csv_has_one_row_per_learner_and_exercise(graded):
-    _, rows, *_ = graded
-    keys = [(row["learner"], row["notebook"], row["exercise"]) for row in rows]
-    assert len(keys) == len(set(keys))
-    assert list(rows[0]) == grading.CSV_FIELDS
-    assert sum(1 for row in rows if row["learner"] == "solutions") == len(EXERCISES) == 22
-
-
-def test_the_summary_prints_a_table_per_notebook(graded):
-    result, *_ = graded
-    out = result.stdout
-    assert "05-selectors-and-n-plus-one (4 exercises, 11 points)" in out
-    lines = out.splitlines()
-    assert any(line.split() == ["n-plus-one", "0F", "2", "3", "4", "9/11"] for line in lines)
-    assert any(line.split() == ["exercises", "0N", "0N", "0N", "0N", "0/11"] for line in lines)
-    assert any(line.split() == ["solutions", "2", "2", "3", "4", "11/11"] for line in lines)
-    assert any(line.split()[:1] == ["eager-invalidation"] and "0H" in line for line in lines)
-    assert "Marks after points:" in out
-
-
-def test_grading_never_modifies_a_submission(graded):
-    _, _, before, after = graded
-    assert before == after
 
 
 # ---------------------------------------------------------------------------------------
