@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -259,3 +260,56 @@ def test_a_check_that_raised_is_judged_by_its_kind():
         "the answer cell failed: ModuleNotFoundError: No module named 'y'",
     )
     assert grading.judge(exercise, {}, set(), "the kernel died") == ("not run", "the kernel died")
+
+
+def test_nbgrader_takes_a_solution_as_it_is_and_grades_like_the_grader(tmp_path):
+    """nbgrader's own generate_assignment and autograde, on lesson 05: the same marks."""
+    stem = "05-selectors-and-n-plus-one"
+    bin_dir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if k not in grading.CLEARED_ENVIRONMENT}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
+    env.setdefault("MPLBACKEND", "Agg")
+
+    def nbgrader(*args):
+        result = subprocess.run(
+            [str(bin_dir / "nbgrader"), *args, "--CourseDirectory.root=."],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    (tmp_path / "source" / "ps05").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / f"{stem}.ipynb", tmp_path / "source" / "ps05")
+    nbgrader("generate_assignment", "ps05")
+    released = nbformat.read(tmp_path / "release" / "ps05" / f"{stem}.ipynb", 4)
+    assert "BEGIN SOLUTION" not in json.dumps(released) and "hidden=True" not in json.dumps(
+        released
+    )
+
+    copies = {
+        "alice": ROOT / "tests" / "submissions" / "n-plus-one" / f"{stem}.ipynb",
+        "bob": tmp_path / "release" / "ps05" / f"{stem}.ipynb",
+    }
+    for student, source in copies.items():
+        (tmp_path / "submitted" / student / "ps05").mkdir(parents=True)
+        shutil.copy(source, tmp_path / "submitted" / student / "ps05")
+        nbgrader("db", "student", "add", student)
+    nbgrader("autograde", "ps05")
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        scores = {
+            student: {
+                grade.name: grade.score
+                for notebook in gradebook.find_submission("ps05", student).notebooks
+                for grade in notebook.grades
+            }
+            for student in copies
+        }
+    assert scores["alice"] == {
+        "ex5-1-check": 0,
+        "ex5-2-check": 2,
+        "ex5-3-check": 3,
+        "ex5-4-check": 4,
+    }
+    assert set(scores["bob"].values()) == {0}
