@@ -623,7 +623,8 @@ def main(argv: list[str] | None = None) -> int:
     path = write_csv(submissions, args.csv)
     rows = sum(len(s.rows) for s in submissions)
     print(
-        f"\n{len(submissions)} submissions graded in {time.perf_counter() - started:.1f} s "
+        f"\n{len(submissions)} submission{'s' if len(submissions) != 1 else ''} graded in "
+        f"{time.perf_counter() - started:.1f} s "
         f"with {args.jobs} job(s); {rows} rows written to {path}",
         file=sys.stderr,
     )
