@@ -325,10 +325,11 @@ def expect_equal(exercise_id, expected, got, *, what: str, hint: str, context: s
         return
     details = [f"  on: {context}"] if context else []
     details += [f"  expected: {short(expected)}", f"  got:      {short(got)}"]
-    if expected == got:
+    if type(expected) is not type(got) and None not in (expected, got):
+        same = "equal values, but " if expected == got else ""
         details.append(
-            f"  (equal values, but a {type(got).__name__} where a "
-            f"{type(expected).__name__} is expected)"
+            f"  ({same}got a value of type {type(got).__name__}, expected "
+            f"{type(expected).__name__})"
         )
     raise CheckFailed(exercise_id, f"{what} is wrong.", details=[*details, f"Hint: {hint}"])
 
