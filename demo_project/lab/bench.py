@@ -715,6 +715,7 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
         axis.set_yscale("log")
         for ticks in (axis.xaxis, axis.yaxis):
             ticks.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
+            ticks.set_minor_formatter(NullFormatter())
         axis.set_xlabel("items in the database (all serialized; the endpoint: one page)")
         axis.set_ylabel(label)
         axis.set_title(title)
@@ -737,7 +738,9 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
     deep = [row for row in results.rows if row.benchmark == DEEP_PAGE and row.ratio]
     bars.append((f"offset / cursor\npage {thousands(plan.deep_page)}", deep[-1], False))
     labels = [label for label, _, _ in bars]
-    values = [row.ratio for _, row, _ in bars]
+    # Where the query panel's own cost skews a ratio, the bar shows the ratio without it,
+    # which is the one the target is judged on.
+    values = [row.ratio_without_panel or row.ratio for _, row, _ in bars]
     colors = [
         {"PASS": "tab:green", "MISS": "tab:red"}[row.result] if judged else "tab:gray"
         for _, row, judged in bars
@@ -747,13 +750,13 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
     ratio_axis.set_yticks(list(positions), labels, fontsize=8)
     ratio_axis.invert_yaxis()
     ratio_axis.set_xscale("log")
-    ratio_axis.set_xlim(1, max(values) * 3)
+    ratio_axis.set_xlim(min(1, min(values) / 2), max(values) * 3)
     ratio_axis.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}×"))
     ratio_axis.xaxis.set_minor_formatter(NullFormatter())
     ratio_axis.axvline(10, color="black", linestyle="--", linewidth=1, label="10× target")
     for position, value in zip(positions, values, strict=True):
         ratio_axis.text(value, position, f" {value:.1f}×", va="center", fontsize=8)
-    ratio_axis.set_xlabel("how many times faster (measured in the same run)")
+    ratio_axis.set_xlabel("times faster, measured in the same run (panel cost removed)")
     ratio_axis.set_title("Ratios")
     ratio_axis.legend(
         handles=[
@@ -763,7 +766,9 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
             Patch(color="tab:gray", label="no target"),
         ],
         fontsize=8,
-        loc="lower right",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=4,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
