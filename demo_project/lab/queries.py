@@ -81,12 +81,25 @@ def inline_params(sql: str, params) -> str:
     return re.sub(r"%s", literal, sql)
 
 
+def _outer_from(sql: str) -> int:
+    """Return where the outermost `` FROM `` starts (not one inside a subquery), or -1."""
+    depth = 0
+    for index, char in enumerate(sql):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and sql.startswith(" FROM ", index):
+            return index
+    return -1
+
+
 def shorten_sql(sql: str, width: int = SQL_WIDTH) -> str:
     """Fold ``SELECT a, b, c FROM`` into ``SELECT … FROM`` and cut at ``width``."""
-    match = re.match(r"^SELECT (DISTINCT )?(.+?) FROM ", sql, flags=re.S)
-    columns = match.group(2) if match else ""
-    if len(columns) > 40 and columns.count("(") == columns.count(")"):
-        sql = f"SELECT {match.group(1) or ''}… FROM " + sql[match.end() :]
+    match = re.match(r"^SELECT (DISTINCT )?", sql)
+    end = _outer_from(sql) if match else -1
+    if end - (match.end() if match else 0) > 40:
+        sql = f"SELECT {match.group(1) or ''}…{sql[end:]}"
     sql = " ".join(sql.split())
     return sql if len(sql) <= width else sql[: width - 1] + "…"
 
