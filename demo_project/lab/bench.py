@@ -67,7 +67,8 @@ class Plan:
     creates: int = 1_000
     catalog: int = 100_000  # seeded, then paged deep
     boot_runs: int = 3
-    calibration_queries: int = 2_000
+    calibration_queries: int = 500
+    calibration_pairs: int = 21
 
     @property
     def deep_page(self) -> int:
@@ -84,7 +85,8 @@ QUICK = Plan(
     creates=100,
     catalog=1_000,
     boot_runs=1,
-    calibration_queries=500,
+    calibration_queries=100,
+    calibration_pairs=5,
 )
 
 
@@ -280,13 +282,22 @@ def calibrate_panel(results: Results, plan: Plan) -> float:
         function()
         return time.process_time() - started
 
-    queries()
-    bare, inside = [], []
-    for _ in range(7):
-        bare.append(cpu_time(queries))
+    def with_panel() -> float:
         with QueryPanel(show=False):
-            inside.append(cpu_time(queries))
-    per_query = max(0.0, (statistics.median(inside) - statistics.median(bare)) / count)
+            return cpu_time(queries)
+
+    queries()
+    # Pairs taken side by side, in alternating order, so that a slow spell of the machine
+    # falls on both halves of a pair; the median difference is the panel's cost.
+    differences, bare = [], []
+    for number in range(plan.calibration_pairs):
+        if number % 2:
+            inside, alone = with_panel(), cpu_time(queries)
+        else:
+            alone, inside = cpu_time(queries), with_panel()
+        differences.append(inside - alone)
+        bare.append(alone)
+    per_query = max(0.0, statistics.median(differences) / count)
     results.add(
         Row(
             INSTRUMENT,
@@ -294,7 +305,10 @@ def calibrate_panel(results: Results, plan: Plan) -> float:
             size=count,
             queries=count,
             seconds=per_query,
-            note=f"CPU time; a query alone: {format_duration(statistics.median(bare) / count)}",
+            note=(
+                f"CPU time, median of {plan.calibration_pairs} pairs; "
+                f"a query alone: {format_duration(statistics.median(bare) / count)}"
+            ),
         )
     )
     return per_query
