@@ -704,7 +704,8 @@ def lessons_run_twice(request, jupyter_environment):
     """Run the selected lessons two at a time (one kernel each, one per core), on demand.
 
     Under pytest-xdist each worker runs its own lessons one by one: the workers already
-    keep both cores busy.
+    keep both cores busy. With DATABASE_URL set, every kernel boots on that one database,
+    so lessons run one at a time there (two would reseed each other's tables).
     """
     selected = []
     if not os.environ.get("PYTEST_XDIST_WORKER"):
@@ -714,7 +715,7 @@ def lessons_run_twice(request, jupyter_environment):
             if getattr(item, "originalname", None) == TWICE
             and item.callspec.params["path"] is not None
         ]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=1 if os.environ.get("DATABASE_URL") else 2) as pool:
         runs = {path: pool.submit(run_twice, path) for path in selected}
 
         def result(path: Path):
