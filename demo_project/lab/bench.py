@@ -127,7 +127,7 @@ class Results:
             raise ValueError(f"{row.variant} already carries a target; judge another row.")
         row.target = target
         row.result = "PASS" if passed else "MISS"
-        row.note = measured
+        row.note = "; ".join(part for part in (measured, row.note) if part)
 
     @property
     def misses(self) -> list[Row]:
