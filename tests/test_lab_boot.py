@@ -1,21 +1,24 @@
 """boot(): one call that sets Django up, again to reseed, and errors that say what to do.
 
-pytest-django has already configured Django, so boot() here takes its second path only in
-part: it sets the sandbox's environment (restored after each test), migrates the test
-database (already migrated: nothing to do) and seeds it.
+pytest-django has already configured Django on a test database, so boot() here takes its
+second path only in part: it sets the sandbox's environment (restored after each test),
+migrates the test database (already migrated: nothing to do) and seeds it, and must never
+reach for the development database.
 """
 
 import importlib
+import json
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from demo_project.catalog.generator import DEMO_USERS
-from demo_project.catalog.models import Item
+from demo_project.catalog.models import Category, Item, Review, Tag
 from demo_project.lab import BootError, Lab, boot
 
 # The package's name ``boot`` is the function; the module holds the process's state.
@@ -48,17 +51,6 @@ def test_boot_returns_a_lab_that_describes_itself(fresh):
     if connection.vendor == "sqlite":
         assert described.endswith("in SQLite (in memory), cache: local memory, tasks: run eagerly.")
     assert lab.client.get("/api/v1/items/").status_code == 200
-
-
-def test_boot_again_reseeds_the_same_data_and_returns_the_same_lab(fresh):
-    lab = boot(items=10)
-    names = list(Item.objects.order_by("id").values_list("name", flat=True))
-    Item.objects.filter(pk__lte=5).delete()
-
-    again = boot(items=10)
-
-    assert again is lab
-    assert list(Item.objects.order_by("id").values_list("name", flat=True)) == names
 
 
 def test_boot_with_another_size_changes_the_lab(fresh):
@@ -138,3 +130,64 @@ def test_the_instruments_before_boot_say_to_call_boot_first():
     assert len(lines) == 2 and lines[0] == lines[1]
     assert lines[0].startswith("Django is not set up yet: run `from demo_project.lab import boot`")
     assert "`lab = boot()` first" in lines[0]
+
+
+def catalog_rows() -> list:
+    """Every catalog row with its id and timestamps."""
+    return [
+        list(Category.objects.order_by("pk").values_list()),
+        list(Tag.objects.order_by("pk").values_list()),
+        list(Item.objects.order_by("pk").values_list()),
+        sorted(Item.tags.through.objects.values_list("item_id", "tag_id")),
+        list(Review.objects.order_by("pk").values_list()),
+    ]
+
+
+def test_boot_uses_the_test_database_that_pytest_django_set_up(fresh):
+    boot(items=5)
+
+    assert connection.settings_dict["NAME"] != str(settings.BASE_DIR / "db.sqlite3")
+    if connection.vendor == "postgresql":
+        assert connection.settings_dict["NAME"].startswith("test_")
+    assert Item.objects.count() == 5
+
+
+def test_boot_twice_returns_the_same_lab_and_reseeds_identical_data(fresh):
+    lab = boot(items=12)
+    first = catalog_rows()
+    Item.objects.filter(pk__in=[1, 2]).delete()
+    Item.objects.filter(pk=3).update(name="Changed by the learner")
+    Review.objects.all().delete()
+
+    again = boot(items=12)
+
+    assert again is lab
+    assert catalog_rows() == first
+    assert str(again) == str(lab)
+
+
+def test_the_booted_client_reads_and_writes_through_the_api(fresh):
+    lab = boot(items=5)
+    body = {"name": "Kettle", "price": "3.00", "category_id": Category.objects.first().pk}
+
+    listed = lab.client.get("/api/v1/items/")
+    created = lab.client.post(
+        "/api/v1/items/", json.dumps(body), content_type="application/json", headers=lab.auth()
+    )
+
+    assert listed.json()["count"] == 5
+    assert created.status_code == 201
+    assert created.json()["owner"] == "alice"
+
+
+def test_a_settings_error_never_shows_a_password(fresh, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://workbook:s3cret@127.0.0.1:5432/db")
+    monkeypatch.setattr(boot_module, "_lab", object())  # as if boot() had run before
+    monkeypatch.setattr(boot_module, "_switches", {"DATABASE_URL": os.environ["DATABASE_URL"]})
+    monkeypatch.setenv("DATABASE_URL", "sqlite://:memory:")
+
+    with pytest.raises(BootError) as error:
+        boot(items=3)
+
+    assert "s3cret" not in str(error.value)
+    assert "postgres://workbook:***@127.0.0.1:5432/db" in str(error.value)

@@ -12,6 +12,7 @@ lesson run twice shows the same outputs); calling it with other settings says wh
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +113,11 @@ def _current_switches() -> dict[str, str]:
     return {name: os.environ.get(name, "") for name in SWITCHES}
 
 
+def _without_password(url: str) -> str:
+    """Return ``url`` with any password replaced, fit to print in a notebook."""
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
 def _seed(items: int, seed: int) -> None:
     from django.core.cache import cache
 
@@ -154,7 +160,9 @@ def boot(items: int = DEFAULT_ITEMS, *, seed: int | None = None) -> Lab:
         if _current_switches() != _switches:
             raise BootError(
                 "boot() already set Django up with "
-                + ", ".join(f"{k}={v or '(unset)'}" for k, v in _switches.items())
+                + ", ".join(
+                    f"{k}={_without_password(v) or '(unset)'}" for k, v in _switches.items()
+                )
                 + "; restart the kernel (Kernel > Restart Kernel) to boot with other settings."
             )
         _seed(items, seed)
