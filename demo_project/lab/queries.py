@@ -316,8 +316,8 @@ class QueryPanel:
         # sanitize rule can mask it where the SQL dialect differs (PostgreSQL vs SQLite).
         esc = html.escape
         rows = "".join(
-            f"<tr><td>{n}</td><td>{esc(format_duration(q.seconds))}</td>"
-            f"<td><code>{esc(q.origin)}</code></td>"
+            f"<tr><td>{n}</td><td style='white-space:nowrap'>{esc(format_duration(q.seconds))}"
+            f"</td><td style='white-space:nowrap'><code>{esc(q.origin)}</code></td>"
             f"<td style='text-align:left'><code class='sql'>{esc(q.readable())}</code></td></tr>"
             for n, q in enumerate(self.queries, 1)
         )
