@@ -29,12 +29,19 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# nbgrader comes for its preprocessors (make exercises, make grade); its JupyterLab
+	@# menus and panels would only distract a learner. An instructor can enable them again.
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	for extension in formgrader validate_assignment assignment_list course_list; do \
+		$(BIN)/jupyter server extension disable --sys-prefix \
+			nbgrader.server_extensions.$$extension >/dev/null 2>&1; done
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# --allow-root only where make runs as root (a container, a CI machine).
 lab: install
-	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
 
 lint: install
 	$(BIN)/ruff check .

@@ -104,11 +104,16 @@ def jupyterlab(tmp_path):
     """Start JupyterLab on loopback over a copy of the notebooks; yield its base URL."""
     workdir = tmp_path / "workbook"
     shutil.copytree(ROOT / "notebooks", workdir / "notebooks")
-    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
+    settings = tmp_path / "lab-settings" / "@jupyterlab"
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "notebook-extension").mkdir(parents=True)
     # No "would you like news?" prompt over the notebook.
-    (settings / "notification.jupyterlab-settings").write_text(
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    # Every cell drawn, not only those in view, so that the test can scroll to any output.
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
     )
     port = free_port()
     env = {

@@ -27,7 +27,14 @@ def test_lesson_00_runs_in_jupyterlab(page, jupyterlab, screenshots):
         timeout=120_000,
     )
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.screenshot(path=screenshots / "00-start-here-end.png", full_page=False)
+    # The lesson as a learner meets it: the boot cell and its output, then the first panel.
+    page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     page.screenshot(path=screenshots / "00-start-here.png", full_page=False)
+    page.locator(".lab-query-panel").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "00-start-here-query-panel.png", full_page=False)
 
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.all_inner_texts()
