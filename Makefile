@@ -39,9 +39,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# --allow-root only where make runs as root (a container, a CI machine).
+# The repository is the root (so exercises/ and solutions/ are in reach), the first lesson
+# opens; --allow-root only where make runs as root (a container, a CI machine).
 lab: install
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--ServerApp.root_dir=. notebooks/00-start-here.ipynb
 
 lint: install
 	$(BIN)/ruff check .
