@@ -38,6 +38,8 @@ BOOT = "boot"
 SEEDING = "seeding"
 INSTRUMENT = "instrument"
 SECTIONS = (ITEM_LIST, CACHED_READ, CREATES, DEEP_PAGE, BOOT, SEEDING, INSTRUMENT)
+# Only in the full run: the quick one is itself part of the suite it would time.
+TEST_SUITE = "test suite"
 
 NAIVE = "naive loop → ItemOut (4N+1 queries)"
 OPTIMIZED = "selectors.item_list() → ItemOut"
@@ -69,6 +71,7 @@ class Plan:
     boot_runs: int = 3
     calibration_queries: int = 500
     calibration_pairs: int = 21
+    test_suite: bool = True
 
     @property
     def deep_page(self) -> int:
@@ -87,6 +90,7 @@ QUICK = Plan(
     boot_runs=1,
     calibration_queries=100,
     calibration_pairs=5,
+    test_suite=False,
 )
 
 
@@ -572,6 +576,31 @@ def bench_seeding(results: Results, plan: Plan) -> str:
     return result["cursor"]
 
 
+def bench_test_suite(results: Results) -> None:
+    """Time ``make test`` (lint, the project's tests, strict nbval), installation excluded."""
+    import subprocess
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    progress("make test (lint, the project's tests, every notebook), about 2-3 minutes…")
+    started = time.perf_counter()
+    # -o: take the installed environment as it is; only the tests are timed.
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "test"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    row = results.add(Row(TEST_SUITE, "make test, installation excluded", seconds=seconds))
+    limit = 180
+    passed = done.returncode == 0 and seconds < limit
+    outcome = "passed" if done.returncode == 0 else f"FAILED (exit {done.returncode})"
+    measured = f"{outcome} in {seconds:.0f} s"
+    results.judge(row, f"make test < {limit // 60} minutes", passed, measured)
+
+
 def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
     from .compare import compare
 
@@ -811,8 +840,10 @@ def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Res
     bench_boot(results, plan)
     cursor = bench_seeding(results, plan)
     bench_deep_page(results, plan, lab.client, cursor)
+    if plan.test_suite:
+        bench_test_suite(results)
 
-    order = {section: number for number, section in enumerate(SECTIONS)}
+    order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
     results.rows.sort(key=lambda row: order[row.benchmark])  # stable: variants keep order
     print(f"Benchmark ({'quick' if plan is QUICK else 'full'}): {describe_machine(lab)}")
     print(render_text(results))
