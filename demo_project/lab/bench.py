@@ -119,6 +119,19 @@ class Results:
         self.rows.append(row)
         return row
 
+    def add_comparison(self, benchmark: str, table, size: int) -> None:
+        """Add a row per variant of a ``compare()`` table measured at one size."""
+        for record in table.to_dict("records"):
+            self.add(
+                Row(
+                    benchmark,
+                    record["variant"],
+                    size=size,
+                    queries=int(record["queries"]),
+                    seconds=float(record["seconds"]),
+                )
+            )
+
     def find(self, benchmark: str, variant: str, size: int | None = None) -> Row:
         for row in self.rows:
             same = row.benchmark == benchmark and row.variant == variant
@@ -431,16 +444,7 @@ def bench_cached_read(results: Results, plan: Plan) -> None:
         repeat=plan.repeat,
         plot=False,
     )
-    for record in table.to_dict("records"):
-        results.add(
-            Row(
-                CACHED_READ,
-                record["variant"],
-                size=plan.cache_items,
-                queries=int(record["queries"]),
-                seconds=float(record["seconds"]),
-            )
-        )
+    results.add_comparison(CACHED_READ, table, size=plan.cache_items)
     cold_row, warm_row = results.find(CACHED_READ, COLD), results.find(CACHED_READ, WARM)
     warm_row.ratio = cold_row.seconds / warm_row.seconds
     results.judge(
@@ -489,16 +493,7 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
         repeat=plan.repeat,
         plot=False,
     )
-    for record in table.to_dict("records"):
-        results.add(
-            Row(
-                CREATES,
-                record["variant"],
-                size=count,
-                queries=int(record["queries"]),
-                seconds=float(record["seconds"]),
-            )
-        )
+    results.add_comparison(CREATES, table, size=count)
     slow, fast = results.find(CREATES, ONE_BY_ONE), results.find(CREATES, BULK)
     fast.ratio = slow.seconds / fast.seconds
     fast.ratio_without_panel = without_panel(slow, fast, per_query)
@@ -630,16 +625,7 @@ def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
     if [item["id"] for item in by_offset] != [item["id"] for item in by_cursor]:
         raise AssertionError("The offset and cursor deep pages differ; the cursor is wrong.")
 
-    for record in table.to_dict("records"):
-        results.add(
-            Row(
-                DEEP_PAGE,
-                record["variant"],
-                size=plan.catalog,
-                queries=int(record["queries"]),
-                seconds=float(record["seconds"]),
-            )
-        )
+    results.add_comparison(DEEP_PAGE, table, size=plan.catalog)
     names = list(variants)
     for offset_name, cursor_name in ((names[0], names[2]), (names[1], names[3])):
         offset_row, cursor_row = (

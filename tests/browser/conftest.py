@@ -4,6 +4,7 @@ Skipped, with the reason, where Playwright or Debian's chromium is missing:
 ``apt-get install chromium`` and ``pip install -r requirements-browser.txt`` bring them.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -56,13 +57,22 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> N
     raise TimeoutError(f"{url} did not answer within {timeout:g} s.")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
+@contextlib.contextmanager
+def serving(command: list[str], env: dict, ready: str):
+    """Run a server for the block: wait until ``ready`` answers, stop it afterwards."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        wait_for_http(ready, process)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -126,18 +136,9 @@ def jupyterlab(tmp_path):
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root"]
     command += [f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={workdir}"]
     command += ["--IdentityProvider.token=", "--ServerApp.password="]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/api", process)
+    with serving(command, env, ready=f"{base}/api"):
         yield base
-    finally:
-        stop(process)
 
 
 @pytest.fixture
@@ -151,15 +152,7 @@ def api_server(tmp_path):
     seed = [*manage, "seed_catalog", "--items", "20"]
     subprocess.run(seed, env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    process = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/api/v1/tags/", process)
+    runserver = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
+    with serving(runserver, env, ready=f"{base}/api/v1/tags/"):
         yield base
-    finally:
-        stop(process)
