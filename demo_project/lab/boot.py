@@ -98,6 +98,12 @@ class Lab:
         finally:
             self.reseed()
 
+    def reveal(self, guess, measured, *, what: str, look_at: str, tolerance: float = 0) -> bool:
+        """Compare a prediction with a measurement; see ``lab.predict.reveal``."""
+        from .predict import reveal
+
+        return reveal(guess, measured, what=what, look_at=look_at, tolerance=tolerance)
+
     def explain(self, queryset):
         """Return the query plan of ``queryset``; see ``lab.explain.explain``."""
         from .explain import explain
