@@ -115,6 +115,11 @@ _lab: Lab | None = None
 _switches: dict[str, str] = {}
 
 
+def booted_lab() -> Lab | None:
+    """The Lab that boot() made in this process, or None before the first boot()."""
+    return _lab
+
+
 def _current_switches() -> dict[str, str]:
     return {name: os.environ.get(name, "") for name in SWITCHES}
 
