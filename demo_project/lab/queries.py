@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ready import require_django
 from .timing import format_duration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -239,19 +240,6 @@ def enable() -> None:
         install(connection)
 
 
-def _require_django() -> None:
-    """Raise a BootError that says what to do when Django is not set up yet."""
-    from django.apps import apps
-
-    if not apps.ready:
-        from .boot import BootError
-
-        raise BootError(
-            "Django is not set up yet: run `from demo_project.lab import boot` and "
-            "`lab = boot()` first, then use lab.queries(), lab.compare() or lab.explain()."
-        )
-
-
 # eq=False: panels compare by identity, so that leaving a nested panel removes that
 # panel from the listeners and not an outer one that happens to hold the same queries.
 @dataclass(eq=False)
@@ -264,7 +252,7 @@ class QueryPanel:
     _thread_id: int = field(default=0, repr=False)
 
     def __enter__(self) -> QueryPanel:
-        _require_django()
+        require_django()
         enable()
         self._queries.clear()
         self._thread_id = threading.get_ident()
