@@ -32,12 +32,44 @@ __all__ = ["EXERCISES", "CheckFailed", "ExerciseError", "HiddenCheckFailed", "No
 LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08)
 
 
-def check(exercise_id: str, *, hidden: bool = False, namespace: dict | None = None) -> None:
-    """Check the answer to ``exercise_id`` found in the calling notebook; print one ✓ line."""
+VERDICT_MIME = "application/vnd.workbook.verdict+json"
+
+
+def check(
+    exercise_id: str,
+    *,
+    hidden: bool = False,
+    namespace: dict | None = None,
+    receipt: str | None = None,
+) -> None:
+    """Check the answer to ``exercise_id`` found in the calling notebook; print one ✓ line.
+
+    With a ``receipt`` (the grader writes one into the check cells it runs), the outcome is
+    also sent as a structured verdict that carries it, whatever the outcome: the grader
+    counts only verdicts with its receipt, from its own check cells.
+    """
+    namespace = sys._getframe(1).f_globals if namespace is None else namespace
+    try:
+        summary = _run(exercise_id, hidden, namespace)
+    except NotDone as outcome:
+        _send(receipt, exercise_id, hidden, "not done", outcome.headline())
+        raise
+    except CheckFailed as outcome:
+        _send(receipt, exercise_id, hidden, "failed", outcome.headline())
+        raise
+    except Exception as error:  # an interrupt is the grader's time limit, not a verdict
+        _send(receipt, exercise_id, hidden, "error", f"{type(error).__name__}: {error}")
+        raise
+    kind = "hidden checks" if hidden else "passes"
+    line = f"✓ Exercise {exercise_id} {kind}: {summary}"
+    print(line)
+    _send(receipt, exercise_id, hidden, "passed", line)
+
+
+def _run(exercise_id: str, hidden: bool, namespace: dict) -> str:
     if exercise_id not in EXERCISES:
         raise KeyError(f"No exercise {exercise_id!r}; the exercises are {', '.join(EXERCISES)}.")
     spec = EXERCISES[exercise_id]
-    namespace = sys._getframe(1).f_globals if namespace is None else namespace
     answers = []
     for name in spec.answers:
         if name not in namespace:
@@ -55,7 +87,7 @@ def check(exercise_id: str, *, hidden: bool = False, namespace: dict | None = No
             details=["Run the setup cell at the top (lab = boot(...)) first."],
         )
     try:
-        summary = spec.run(Context(exercise_id, hidden, lab), *answers)
+        return spec.run(Context(exercise_id, hidden, lab), *answers)
     except CheckFailed as failure:
         if hidden and not isinstance(failure, HiddenCheckFailed):
             raise HiddenCheckFailed(
@@ -64,5 +96,19 @@ def check(exercise_id: str, *, hidden: bool = False, namespace: dict | None = No
         raise
     finally:
         lab.reseed()
-    kind = "hidden checks" if hidden else "passes"
-    print(f"✓ Exercise {exercise_id} {kind}: {summary}")
+
+
+def _send(receipt: str | None, exercise_id: str, hidden: bool, status: str, message: str):
+    """Send the verdict as structured output, for the grader; nothing without a receipt."""
+    if receipt is None:
+        return
+    from IPython.display import display
+
+    verdict = {
+        "exercise": exercise_id,
+        "hidden": hidden,
+        "status": status,
+        "message": message,
+        "receipt": receipt,
+    }
+    display({VERDICT_MIME: verdict}, raw=True)
