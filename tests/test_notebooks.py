@@ -157,6 +157,8 @@ def markers(cell) -> set[str]:
 
 
 IGNORED = "check=False"
+# A predict cell holds the learner's guess and shows nothing: nothing to compare.
+PREDICTION = re.compile(r"guess\w* = None  # your prediction: [^\n]*")
 # A plot, a time, or a plan's own words (which differ between SQLite and PostgreSQL).
 PLOT_OR_TIME = re.compile(
     r"plot|plt\.|figure|format_duration|seconds|timeit|perf_counter|time|explain\("
@@ -211,7 +213,7 @@ def problems(notebook, rules=None) -> list[Problem]:
             found.append(Problem(name, "not executed", "no execution count: run make notebooks"))
         else:
             counts.append(cell.execution_count)
-        if not cell.get("outputs"):
+        if not cell.get("outputs") and not PREDICTION.fullmatch(cell.source.strip()):
             found.append(
                 Problem(
                     name,
@@ -416,6 +418,13 @@ def test_cells_executed_out_of_order_are_flagged():
     notebook = made_up(("a", [result("1")]), ("b", [result("2")]))
     notebook.cells[0].execution_count = 7
     assert rules_of(notebook) == {"execution order"}
+
+
+def test_a_predict_cell_needs_no_output_but_other_assignments_do():
+    notebook = made_up(("guess_queries = None  # your prediction: a number", []))
+    assert problems(notebook) == []
+    notebook = made_up(("guess_queries = None  # your prediction: a number\nx = 1", []))
+    assert rules_of(notebook) == {"no output"}
 
 
 def test_an_empty_code_cell_needs_nothing():
