@@ -7,16 +7,15 @@ these writes fail with "database is locked".
 """
 
 from demo_project.settings import SQLITE_FILE_OPTIONS, database_from_url
-from demo_project.tools.write_load import run_writers, served
+from demo_project.tools.write_load import measure
 
 WRITERS = 12
 SECONDS = 4
 
 
 def test_twelve_concurrent_writers_on_a_sqlite_file_get_no_5xx_and_lose_no_write(tmp_path):
-    with served(f"sqlite:///{tmp_path / 'served.sqlite3'}", items=50) as base_url:
-        load = run_writers(base_url, clients=WRITERS, seconds=SECONDS)
-        lost = load.lost(base_url)
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    load, lost = measure(url, clients=WRITERS, seconds=SECONDS, items=50)
     assert load.failures == 0, f"{load.failures} of {load.statuses.total()}: {load.statuses}"
     assert load.created and load.described, f"the writers wrote nothing: {load.statuses}"
     assert set(load.statuses) == {200, 201}, load.statuses

@@ -184,3 +184,10 @@ def run_writers(base_url: str, *, clients: int = 12, seconds: float = 20.0) -> W
         thread.join()
     load.seconds = time.monotonic() - started
     return load
+
+
+def measure(database_url: str, *, clients: int, seconds: float, items: int = 1_000):
+    """Serve ``database_url`` and run the writers against it; return the load and its losses."""
+    with served(database_url, items=items) as base_url:
+        load = run_writers(base_url, clients=clients, seconds=seconds)
+        return load, load.lost(base_url)
