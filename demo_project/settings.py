@@ -26,8 +26,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 #   default) that has read and then wants to write cannot wait for the lock without a
 #   deadlock, so SQLite answers "database is locked" at once, whatever the timeout.
 # - timeout: how long a writer waits for the lock (seconds) before that error.
-# - WAL: readers never wait for the writer, nor the writer for readers; synchronous=NORMAL
-#   is WAL's advised setting (a committed write survives a crash of the process).
+# - WAL: readers never wait for the writer, nor the writer for readers. synchronous=NORMAL
+#   is SQLite's advice for WAL: a commit survives a crash of the process; a power loss
+#   may undo the last few commits, never corrupt the file.
 # The shared in-memory database of the notebooks has no WAL (it stays in "memory" journal
 # mode) and its shared-cache locks ignore the timeout, so it keeps SQLite's defaults.
 SQLITE_FILE_OPTIONS = {

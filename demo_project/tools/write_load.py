@@ -1,8 +1,8 @@
 """Concurrent writers against a served API: how many writes fail, and whether any is lost.
 
 ``served(database_url)`` migrates and seeds a database, then runs ``manage.py runserver``
-on a free loopback port for the block. ``run_writers`` has N clients, each with its own
-token, create items and change them (POST and PATCH) for a bounded time, and records
+on a free loopback port for the block. ``run_writers`` has N clients, each with a demo
+user's token, create items and change their own (POST and PATCH) for a bounded time, and records
 every acknowledged write. ``WriteLoad.lost`` reads each acknowledged write back through
 the API: a write the server answered 2xx for must be there.
 
