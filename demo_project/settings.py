@@ -21,6 +21,23 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# A SQLite file served to concurrent requests (runserver's threads, several processes).
+# - BEGIN IMMEDIATE takes the write lock when a transaction starts. A DEFERRED one (the
+#   default) that has read and then wants to write cannot wait for the lock without a
+#   deadlock, so SQLite answers "database is locked" at once, whatever the timeout.
+# - timeout: how long a writer waits for the lock (seconds) before that error.
+# - WAL: readers never wait for the writer, nor the writer for readers. synchronous=NORMAL
+#   is SQLite's advice for WAL: a commit survives a crash of the process; a power loss
+#   may undo the last few commits, never corrupt the file.
+# The shared in-memory database of the notebooks has no WAL (it stays in "memory" journal
+# mode) and its shared-cache locks ignore the timeout, so it keeps SQLite's defaults.
+SQLITE_FILE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
 def database_from_url(url: str) -> dict:
     """Return a DATABASES entry for ``url``; ``:memory:`` SQLite is shared between threads."""
     config = dj_database_url.parse(url, conn_max_age=0)
@@ -30,6 +47,8 @@ def database_from_url(url: str) -> dict:
         # database for the whole process.
         config["NAME"] = "file:workbook?mode=memory&cache=shared"
         config.setdefault("OPTIONS", {})["uri"] = True
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(SQLITE_FILE_OPTIONS)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("TEST", {})["NAME"] = None
     return config

@@ -51,10 +51,13 @@ def test_quick_bench_prints_every_row_and_writes_the_csv_markdown_and_plot(tmp_p
     assert item_sizes == set(bench.QUICK.list_sizes)
     assert sum(row["benchmark"] == bench.DEEP_PAGE for row in rows) == 4
     assert sum(row["benchmark"] == bench.BOOT for row in rows) == 3
+    # Twelve writers on a served SQLite file: every answer a 2xx, every write read back.
+    (writes,) = [row for row in rows if row["benchmark"] == bench.WRITES]
+    assert writes["result"] == "PASS", writes
 
-    # Five targets, each judged from the measurements, each shown in the printed table.
+    # Six targets, each judged from the measurements, each shown in the printed table.
     judged = [row for row in rows if row["result"]]
-    assert len(judged) == 5, judged
+    assert len(judged) == 6, judged
     assert {row["result"] for row in judged} <= {"PASS", "MISS"}
     for row in judged:
         assert row["target"] in finished.stdout

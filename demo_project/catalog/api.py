@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 from ninja.pagination import paginate
 
-from demo_project.accounts.auth import jwt_auth
+from demo_project.accounts.auth import jwt_auth, reader
 from demo_project.pagination import BoundedCursorPagination, BoundedPageNumberPagination
 
 from . import selectors, services
@@ -29,15 +29,22 @@ ItemId = Path(..., ge=1, le=2**63 - 1, description="The item's id.")
 def list_items(
     request: HttpRequest, filters: Query[ItemFilter], ordering: ItemOrdering = "-created_at"
 ):
-    """List items, filtered and ordered, a page at a time."""
-    return selectors.item_list(filters=filters, ordering=ordering)
+    """List items, filtered and ordered, a page at a time.
+
+    Anonymous clients see active items; a bearer token adds its user's inactive ones
+    (every item, for staff). Filters narrow that, so anonymous ?is_active=false is empty.
+    """
+    return selectors.item_list(filters=filters, ordering=ordering, user=reader(request))
 
 
 @router.get("/items/cursor/", response=list[ItemCursorOut])
 @paginate(BoundedCursorPagination, ordering=("-created_at", "-id"))
 def list_items_by_cursor(request: HttpRequest, filters: Query[ItemFilter]):
-    """List items newest first, by cursor: a deep page costs as little as the first."""
-    return selectors.item_list(filters=filters)
+    """List items newest first, by cursor: a deep page costs as little as the first.
+
+    The same items as the page list: active ones, plus the token's user's inactive ones.
+    """
+    return selectors.item_list(filters=filters, user=reader(request))
 
 
 # A single response code is the status Ninja answers with: no (status, body) tuple,
@@ -50,7 +57,8 @@ def create_item(request: HttpRequest, data: ItemIn):
 
 @router.get("/items/{item_id}", response=ItemOut)
 def get_item(request: HttpRequest, item_id: int = ItemId):
-    return selectors.item_get(item_id)
+    """Read one item; an inactive one is a 404 except to its owner and staff."""
+    return selectors.item_get(item_id, user=reader(request))
 
 
 @router.put("/items/{item_id}", response=ItemOut, auth=jwt_auth)

@@ -5,7 +5,8 @@ Every selector returns a queryset that already carries what its callers will rea
 serializing a page costs the same few queries at any page size or table size.
 """
 
-from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, QuerySet, Subquery
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Avg, Count, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from demo_project.errors import NotFound
@@ -51,20 +52,45 @@ def item_queryset() -> QuerySet[Item]:
     )
 
 
+def visible_items(queryset: QuerySet[Item], user: AbstractBaseUser | AnonymousUser | None):
+    """Narrow ``queryset`` to the items ``user`` may read.
+
+    Anyone reads the active items, a logged-in user also their own inactive ones, staff
+    every item. ``None`` is a trusted caller (a service, a shell, a lesson): no narrowing.
+    Filters narrow further, so ``?is_active=false`` from an anonymous client is an empty
+    list, not a 403: it asks for the inactive items it may read, and there are none.
+    """
+    if user is None or (user.is_authenticated and user.is_staff):
+        return queryset
+    visible = Q(is_active=True)
+    if user.is_authenticated:
+        visible |= Q(owner=user)
+    return queryset.filter(visible)
+
+
 def item_list(
-    *, filters: ItemFilter | None = None, ordering: str = "-created_at"
+    *,
+    filters: ItemFilter | None = None,
+    ordering: str = "-created_at",
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> QuerySet[Item]:
-    """Return the items that match ``filters``, in ``ordering`` (one of ITEM_ORDERINGS)."""
-    queryset = item_queryset()
+    """Return the items ``user`` may read that match ``filters``, in ``ordering``.
+
+    ``ordering`` is one of ITEM_ORDERINGS; ``user`` as in ``visible_items``.
+    """
+    queryset = visible_items(item_queryset(), user)
     if filters is not None:
         queryset = filters.filter(queryset)
     return queryset.order_by(*ITEM_ORDERINGS[ordering])
 
 
-def item_get(item_id: int) -> Item:
-    """Return one item, ready to serialize, or raise NotFound."""
+def item_get(item_id: int, *, user: AbstractBaseUser | AnonymousUser | None = None) -> Item:
+    """Return one item ``user`` may read, ready to serialize, or raise NotFound.
+
+    An inactive item is a 404 to those who may not read it, as if it were not there.
+    """
     try:
-        return item_queryset().get(pk=item_id)
+        return visible_items(item_queryset(), user).get(pk=item_id)
     except Item.DoesNotExist:
         raise NotFound(ITEM_NOT_FOUND) from None
 

@@ -37,7 +37,8 @@ DEEP_PAGE = "deep page"
 BOOT = "boot"
 SEEDING = "seeding"
 INSTRUMENT = "instrument"
-SECTIONS = (ITEM_LIST, CACHED_READ, CREATES, DEEP_PAGE, BOOT, SEEDING, INSTRUMENT)
+WRITES = "concurrent writes"
+SECTIONS = (ITEM_LIST, CACHED_READ, CREATES, DEEP_PAGE, BOOT, SEEDING, WRITES, INSTRUMENT)
 # Only in the full run: the quick one is itself part of the suite it would time.
 TEST_SUITE = "test suite"
 
@@ -71,6 +72,8 @@ class Plan:
     boot_runs: int = 3
     calibration_queries: int = 500
     calibration_pairs: int = 21
+    writers: int = 12  # concurrent clients writing to a served database
+    write_seconds: float = 20
     test_suite: bool = True
 
     @property
@@ -90,6 +93,7 @@ QUICK = Plan(
     boot_runs=1,
     calibration_queries=100,
     calibration_pairs=5,
+    write_seconds=2,
     test_suite=False,
 )
 
@@ -265,8 +269,9 @@ def cursor_at(offset: int) -> str:
     from demo_project.catalog.models import Item
     from demo_project.pagination import BoundedCursorPagination
 
-    row = Item.objects.order_by("-created_at", "-id").values("id", "created_at")[offset]
-    ties = Item.objects.filter(created_at=row["created_at"], id__gt=row["id"]).count()
+    listed = Item.objects.filter(is_active=True)  # what an anonymous client pages through
+    row = listed.order_by("-created_at", "-id").values("id", "created_at")[offset]
+    ties = listed.filter(created_at=row["created_at"], id__gt=row["id"]).count()
     cursor = BoundedCursorPagination.Cursor(p=str(row["created_at"]), o=ties)
     return cursor.encode_as_param()
 
@@ -635,6 +640,43 @@ def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
     )
 
 
+def bench_concurrent_writes(results: Results, plan: Plan) -> None:
+    """Writers at once against runserver: on a SQLite file, and on PostgreSQL if configured.
+
+    Each client creates items and changes its own (POST and PATCH, with a token) for the
+    plan's time; every write the server acknowledged is then read back through the API.
+    """
+    import tempfile
+
+    from django.db import connection
+
+    from .write_load import measure
+
+    databases = {"SQLite file": None}
+    if connection.vendor == "postgresql":
+        databases["PostgreSQL"] = os.environ["DATABASE_URL"]
+    for name, url in databases.items():
+        progress(f"concurrent writes: {plan.writers} clients for {plan.write_seconds:g} s, {name}…")
+        with tempfile.TemporaryDirectory() as folder:
+            load, lost = measure(
+                url or f"sqlite:///{Path(folder) / 'served.sqlite3'}",
+                clients=plan.writers,
+                seconds=plan.write_seconds,
+            )
+        variant = (
+            f"{name}, runserver: POST/PATCH by {plan.writers} clients for {plan.write_seconds:g} s"
+        )
+        row = results.add(Row(WRITES, variant, size=plan.writers))
+        results.judge(
+            row,
+            f"{plan.writers} writers: no 5xx, no acknowledged write lost",
+            load.failures == 0 and not lost,
+            f"{load.writes_per_second:.1f} writes/s, p95 {format_duration(load.p95)}; "
+            f"{load.failures} of {load.statuses.total():,} answers 5xx or none, "
+            f"{len(lost)} of {load.acknowledged:,} acknowledged writes lost",
+        )
+
+
 # Output: the table, CSV, Markdown and a plot.
 
 COLUMNS = [
@@ -822,6 +864,7 @@ def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Res
     bench_boot(results, plan)
     cursor = bench_seeding(results, plan)
     bench_deep_page(results, plan, lab.client, cursor)
+    bench_concurrent_writes(results, plan)
     if plan.test_suite:
         bench_test_suite(results)
 
