@@ -96,7 +96,7 @@ class Lab:
         finally:
             self.reseed()
 
-    def reveal(self, guess, measured, *, what: str, look_at: str, tolerance: float = 0) -> bool:
+    def reveal(self, guess, measured, *, what: str, look_at: str, tolerance: float = 0) -> None:
         """Compare a prediction with a measurement; see ``lab.predict.reveal``."""
         from .predict import reveal
 

@@ -14,26 +14,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def reveal(guess: Any, measured: Any, *, what: str, look_at: str, tolerance: float = 0) -> bool:
+def reveal(guess: Any, measured: Any, *, what: str, look_at: str, tolerance: float = 0) -> None:
     """Print the measurement beside the guess; say where to look when they differ.
 
     Numbers match within ``tolerance`` (a fraction of the measurement: 0.1 is 10 %);
     anything else matches when it is equal, ignoring case and spaces for text.
-    Return whether the guess matched (False when there was none).
+    Nothing is returned, so the call can end a cell without a stray ``False`` under it.
     """
     if guess is None or guess is Ellipsis:
         print(
             f"Measured {what}: {measured}. (No prediction written: the cell above holds "
             "none, as committed. Write yours there and run both cells again.)"
         )
-        return False
-    matched = _matches(guess, measured, tolerance)
-    if matched:
+        return
+    if _matches(guess, measured, tolerance):
         print(f"✓ You predicted {guess!r}; measured {what}: {measured}.")
     else:
         print(f"✗ You predicted {guess!r}; measured {what}: {measured}.")
         print(f"  Look at: {look_at}")
-    return matched
 
 
 def _matches(guess: Any, measured: Any, tolerance: float) -> bool:
