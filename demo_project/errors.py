@@ -6,8 +6,8 @@ Every 4xx answer of the API has the same shape::
 
 Services and selectors raise the errors below; the handlers registered by
 ``install_error_handlers`` turn them (and Ninja's and Django's own) into that body, and
-``ApiErrorBodyMiddleware`` gives it to what Django answers before the API runs (unknown
-paths, 405, a body too large), with DEBUG on or off. The status-code policy is the
+``ApiErrorBodyMiddleware`` gives it to what Django answers before the API runs (an unknown
+path, a 405, a refused host), with DEBUG on or off. The status-code policy is the
 README's table "Status codes".
 """
 
