@@ -22,6 +22,9 @@ from demo_project.settings import local_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY", "WORKBOOK_EPHEMERAL_KEYS", "DJANGO_DEBUG")
+# Each server keeps its own cache (the throttle's counts) and runs tasks in its process,
+# whatever services the test run itself uses.
+LEFT_OUT = (*KEYS, "CACHE_URL", "CELERY_BROKER_URL")
 # The production environment of the README's "Serving it for real".
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "k" * 10 + "0123456789abcdefghijklmnopqrstuvwxyz-_ABCDEFGHIJ",
@@ -32,8 +35,8 @@ PRODUCTION = {
 
 
 def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``manage.py args`` with the test's environment minus its keys, plus ``env``."""
-    base = {name: value for name, value in os.environ.items() if name not in KEYS}
+    """Run ``manage.py args`` with the test's environment minus keys and services, plus ``env``."""
+    base = {name: value for name, value in os.environ.items() if name not in LEFT_OUT}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -115,7 +118,7 @@ def server(request, database):
     """``manage.py runserver`` on a free loopback port: with DJANGO_DEBUG=1, or with keys."""
     port = free_port()
     env = os.environ | database | {"DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
-    env = {name: value for name, value in env.items() if name not in KEYS}
+    env = {name: value for name, value in env.items() if name not in LEFT_OUT}
     if request.param == "DEBUG on":
         env["DJANGO_DEBUG"] = "1"
         env["DJANGO_SECRET_KEY"] = PRODUCTION["DJANGO_SECRET_KEY"]  # no key file written
