@@ -42,7 +42,10 @@ PRICE = Annotated[
 # The largest id a BigAutoField holds: a larger number reaching the database would raise
 # OverflowError (SQLite) or "out of range" (PostgreSQL), a 500 instead of a 422.
 MAX_ID = 2**63 - 1
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Strict in bodies: JSON has true/false and integers, and "1", 1.0 or 0 sent for them is
+# a client's mistake to report, not to guess at.
+ID = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+FLAG = Annotated[bool, Field(strict=True)]
 NOT_BLANK = "must not be blank"
 NOT_NULL = "must not be null; leave the field out to keep its value"
 NO_NUL = "must not contain the NUL character (\\x00)"
@@ -69,7 +72,7 @@ class ItemIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     price: PRICE
-    is_active: bool = True
+    is_active: FLAG = True
     category_id: ID
     tag_ids: list[ID] = Field(default_factory=list, max_length=20)
 
@@ -87,7 +90,7 @@ class ItemPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     price: PRICE | None = None
-    is_active: bool | None = None
+    is_active: FLAG | None = None
     category_id: ID | None = None
     tag_ids: list[ID] | None = Field(None, max_length=20)
 

@@ -190,3 +190,16 @@ def test_outside_the_api_django_keeps_its_own_pages(api, db, settings):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"is_active": 0}, {"is_active": "yes"}, {"category_id": "1"}, {"category_id": 1.0}],
+    ids=["0 for false", "yes for true", "id as text", "id as float"],
+)
+def test_a_body_value_of_another_json_type_answers_422(api, catalog, auth, expect_error, change):
+    body = {"name": "Lamp", "price": "5.00", "category_id": 1} | change
+
+    response = api.post(ITEMS, json.dumps(body), content_type=JSON, headers=auth("alice"))
+
+    expect_error(response, 422, "validation_error")
