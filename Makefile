@@ -16,11 +16,12 @@ SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
 .PHONY: help install lab test test-project test-notebooks lint format notebooks clean \
-	test-services test-browser services-start services-stop
+	test-services test-browser services-start services-stop test-api
 
 help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
 	@echo "make test       lint, the demo project's tests, and every notebook under strict nbval"
+	@echo "make test-api   schemathesis, every check, against the served demo API"
 	@echo "make notebooks  re-execute every lesson and solution in place (refresh outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/ (FORCE=1 overwrites notebooks changed by hand)"
 	@echo "make grade SUBMISSIONS=dir  grade learners' exercise notebooks: a table, and var/grades.csv"
@@ -78,6 +79,11 @@ test-services: install
 test-browser: install
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	$(BIN)/pytest -p no:xdist -m browser tests/browser
+
+# Schemathesis, every check, against a real runserver of the demo API (about 2 minutes).
+test-api: install
+	$(BIN)/python -m pip install --quiet -r requirements-ci.txt
+	scripts/test-api.sh
 
 notebooks: install
 	$(BIN)/jupyter nbconvert --log-level WARN --to notebook --execute --inplace \

@@ -1,5 +1,9 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the demo project."""
+"""Django's command-line utility for the demo project.
+
+It sets nothing but the settings module: DEBUG and the keys come from the environment
+(README, "The demo API"); DJANGO_DEBUG=1 is the local-development mode.
+"""
 
 import os
 import sys
@@ -7,9 +11,6 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_project.settings")
-    # manage.py is the development entry point: runserver serves static files (Swagger UI's)
-    # only with DEBUG on. Notebooks and tests do not come through here.
-    os.environ.setdefault("DJANGO_DEBUG", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

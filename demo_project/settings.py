@@ -1,6 +1,11 @@
 """Settings of the demo project, driven by environment variables.
 
 Unset, everything is embedded: SQLite, Django's local-memory cache, tasks run eagerly.
+- ``DJANGO_SECRET_KEY`` and ``JWT_SIGNING_KEY``: required, unless ``DJANGO_DEBUG=1`` (local
+  development: each is generated once into ``var/`` and kept) or ``WORKBOOK_EPHEMERAL_KEYS=1``
+  (notebooks and tests: random keys that live as long as the process).
+- ``DJANGO_DEBUG``: ``1`` to explore with Django's debug pages; off unless asked for.
+- ``DJANGO_HTTPS``: ``1`` behind TLS: redirect to HTTPS, HSTS, secure cookies.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/workbook``;
   ``sqlite://:memory:`` is an in-memory database that every thread of the process shares.
 - ``CACHE_URL``: ``locmem://``, ``redis://127.0.0.1:6379/1`` or ``dummy://``.
@@ -8,11 +13,13 @@ Unset, everything is embedded: SQLite, Django's local-memory cache, tasks run ea
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,10 +75,42 @@ def cache_from_url(url: str) -> dict:
     )
 
 
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "workbook-insecure-key-change-me-in-production-0123456789abcdef"
-)
+def local_secret(path: Path) -> str:
+    """Return the key stored at ``path``, generating it on first use (local development)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        # Readable by its owner only, from the moment it exists.
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            # Atomic and first-wins: runserver's reloader starts two processes at once.
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def secret_setting(name: str) -> str:
+    """Return the secret ``name`` from the environment, or one made where that is safe."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if env_bool("WORKBOOK_EPHEMERAL_KEYS"):
+        return secrets.token_urlsafe(50)
+    if DEBUG:
+        return local_secret(BASE_DIR / "var" / name.lower().replace("_", "-"))
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set it in the environment to a long random string, e.g. "
+        f"{name}=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or set DJANGO_DEBUG=1 for local development (a key is then kept in var/)."
+    )
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = secret_setting("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -88,14 +127,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees what every other layer answers (a refused host, too).
+    "demo_project.errors.ApiErrorBodyMiddleware",
+    "demo_project.errors.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "demo_project.errors.ApiCommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "demo_project.errors.ApiErrorBodyMiddleware",
 ]
 
 ROOT_URLCONF = "demo_project.urls"
@@ -146,9 +187,19 @@ if env_bool("DJANGO_FAST_PASSWORD_HASHER"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # JSON Web Tokens issued by POST /api/v1/auth/token.
-JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY", SECRET_KEY)
+# A key of its own: a leaked token key must not also sign sessions and password resets.
+JWT_SIGNING_KEY = secret_setting("JWT_SIGNING_KEY")
 JWT_ALGORITHM = "HS256"
 JWT_LIFETIME = timedelta(minutes=int(os.environ.get("JWT_LIFETIME_MINUTES", "60")))
+# Tries at POST /api/v1/auth/token per client address, counted in the default cache
+# (share it between processes, e.g. Redis, where several serve the API).
+TOKEN_THROTTLE_RATE = os.environ.get("TOKEN_THROTTLE_RATE", "10/min")
+# How many proxies in front of the server append to X-Forwarded-For. Unset, Ninja would
+# trust the header as the client's address, and a forged one would reset the throttle.
+NINJA_NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
+
+# The largest request body read (1 MiB; an item is a few kilobytes): larger is a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # Business rules of the catalog.
 CATALOG_PRICE_CAP = os.environ.get("CATALOG_PRICE_CAP", "10000.00")
@@ -158,6 +209,18 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# Behind TLS (DJANGO_HTTPS=1): plain HTTP is redirected, browsers are told to stay on
+# HTTPS, and cookies are never sent in clear.
+if env_bool("DJANGO_HTTPS"):
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Settings named like a URL carry passwords (DATABASE_URL): no debug page shows them.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "demo_project.errors.SecretsHiddenReporterFilter"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"

@@ -98,6 +98,8 @@ start_worker() {
     return
   fi
   eval "$(print_env)"
+  # The worker signs nothing: keys made for the process are enough (demo_project/settings.py).
+  export WORKBOOK_EPHEMERAL_KEYS=1
   (cd "$ROOT" && "$VENV/bin/celery" -A demo_project worker --loglevel=WARNING --pool=solo \
     --detach --pidfile="$pidfile" --logfile="$SERVICES_DIR/celery.log")
   for _ in $(seq 100); do

@@ -5,19 +5,47 @@ stores a ``DecimalField``. Related fields are read through aliases (``category.n
 which work because the selectors fetch the relations in the same query.
 """
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
-from pydantic import field_validator
+from pydantic import ValidatorFunctionWrapHandler, WithJsonSchema, field_validator, model_validator
+from pydantic.functional_validators import WrapValidator
 
 MAX_PRICE_DIGITS = 10
-PRICE = Annotated[Decimal, Field(ge=0, max_digits=MAX_PRICE_DIGITS, decimal_places=2)]
+# A price on the wire: a string of up to 8 digits, a point and up to 2 decimals. A JSON
+# number is refused: a float cannot hold 19.99 exactly, and the client should know it.
+PRICE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+PRICE_AS_TEXT = 'must be a decimal string such as "19.99"'
+PRICE_SCHEMA = {"type": "string", "pattern": PRICE_PATTERN, "examples": ["19.99"]}
+EMPTY_PRICE_RANGE = "min_price must not be greater than max_price"
+
+
+def _price_from_text(value: object, handler: ValidatorFunctionWrapHandler) -> Decimal:
+    """Accept a decimal string in PRICE_PATTERN (or a Decimal, from Python code)."""
+    if not isinstance(value, str | Decimal):
+        raise ValueError(PRICE_AS_TEXT)
+    price = handler(value)  # Pydantic's own checks first: their messages say what is wrong
+    if isinstance(value, str) and not re.fullmatch(PRICE_PATTERN, value):
+        raise ValueError(PRICE_AS_TEXT)
+    return price
+
+
+PRICE = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=MAX_PRICE_DIGITS, decimal_places=2),
+    WrapValidator(_price_from_text),
+    WithJsonSchema(PRICE_SCHEMA),
+]
 # The largest id a BigAutoField holds: a larger number reaching the database would raise
 # OverflowError (SQLite) or "out of range" (PostgreSQL), a 500 instead of a 422.
 MAX_ID = 2**63 - 1
-ID = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Strict in bodies: JSON has true/false and integers, and "1", 1.0 or 0 sent for them is
+# a client's mistake to report, not to guess at.
+ID = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+FLAG = Annotated[bool, Field(strict=True)]
 NOT_BLANK = "must not be blank"
 NOT_NULL = "must not be null; leave the field out to keep its value"
 NO_NUL = "must not contain the NUL character (\\x00)"
@@ -44,7 +72,7 @@ class ItemIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     price: PRICE
-    is_active: bool = True
+    is_active: FLAG = True
     category_id: ID
     tag_ids: list[ID] = Field(default_factory=list, max_length=20)
 
@@ -62,7 +90,7 @@ class ItemPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     price: PRICE | None = None
-    is_active: bool | None = None
+    is_active: FLAG | None = None
     category_id: ID | None = None
     tag_ids: list[ID] | None = Field(None, max_length=20)
 
@@ -87,7 +115,7 @@ class ItemOut(Schema):
     id: int
     name: str
     description: str
-    price: Decimal
+    price: Annotated[Decimal, WithJsonSchema(PRICE_SCHEMA)]
     is_active: bool
     category_id: int
     category: str = Field(alias="category.name")
@@ -124,15 +152,19 @@ class ItemFilter(FilterSchema):
     )
     category: Annotated[int | None, FilterLookup("category_id")] = Field(None, ge=1, le=MAX_ID)
     tag: Annotated[str | None, FilterLookup("tags__slug")] = Field(None, max_length=50)
-    min_price: Annotated[Decimal | None, FilterLookup("price__gte")] = Field(
-        None, ge=0, max_digits=MAX_PRICE_DIGITS
-    )
-    max_price: Annotated[Decimal | None, FilterLookup("price__lte")] = Field(
-        None, ge=0, max_digits=MAX_PRICE_DIGITS
-    )
+    min_price: Annotated[PRICE | None, FilterLookup("price__gte")] = None
+    max_price: Annotated[PRICE | None, FilterLookup("price__lte")] = None
     is_active: Annotated[bool | None, FilterLookup("is_active")] = None
 
     text_has_no_nul = field_validator("search", "tag")(no_nul)
+
+    @model_validator(mode="after")
+    def price_range_is_not_empty(self):
+        # An empty range is the client's mistake: a 422, not an empty page that looks
+        # like an empty catalog.
+        if None not in (self.min_price, self.max_price) and self.min_price > self.max_price:
+            raise ValueError(EMPTY_PRICE_RANGE)
+        return self
 
 
 class CategoryOut(Schema):

@@ -15,8 +15,10 @@ from django.db.models import F
 from demo_project.errors import (
     ApplicationError,
     BusinessRuleViolation,
+    Conflict,
     NotFound,
     PermissionDenied,
+    UnknownReference,
 )
 
 from . import caching, tasks
@@ -47,7 +49,7 @@ def _get_category(category_id: int) -> Category:
     try:
         return Category.objects.get(pk=category_id)
     except Category.DoesNotExist:
-        raise ApplicationError(
+        raise UnknownReference(
             UNKNOWN_CATEGORY,
             details=[{"loc": ["body", "category_id"], "msg": UNKNOWN_CATEGORY, "type": "missing"}],
         ) from None
@@ -57,7 +59,7 @@ def _get_tags(tag_ids: list[int]) -> list[Tag]:
     wanted = set(tag_ids)
     tags = list(Tag.objects.filter(pk__in=wanted))
     if len(tags) != len(wanted):
-        raise ApplicationError(
+        raise UnknownReference(
             UNKNOWN_TAGS,
             details=[{"loc": ["body", "tag_ids"], "msg": UNKNOWN_TAGS, "type": "missing"}],
         )
@@ -164,5 +166,5 @@ def item_take_stock(*, item_id: int, quantity: int = 1) -> int:
     if stock is None:
         raise NotFound(ITEM_NOT_FOUND)
     if not taken:
-        raise BusinessRuleViolation(OUT_OF_STOCK.format(stock=stock))
+        raise Conflict(OUT_OF_STOCK.format(stock=stock))
     return stock

@@ -28,6 +28,7 @@ SANDBOX_ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
     "DATABASE_URL": "sqlite://:memory:",
     "DJANGO_FAST_PASSWORD_HASHER": "1",
+    "WORKBOOK_EPHEMERAL_KEYS": "1",  # keys made for this kernel: no key file, none needed
 }
 SWITCHES = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")
 

@@ -106,6 +106,9 @@ def jupyterlab(tmp_path):
 def api_server(tmp_path):
     """Run manage.py runserver over a small seeded SQLite file; yield its base URL."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    # Local development, as the README serves it (runserver serves Swagger UI's files
+    # only with DEBUG on), with keys made for this server.
+    env |= {"DJANGO_DEBUG": "1", "WORKBOOK_EPHEMERAL_KEYS": "1"}
     env.pop("CACHE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -12,7 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from demo_project.accounts.tokens import token_issue
+from demo_project.accounts.tokens import password_claim, token_issue
+
+# The signing key the repository once held as a literal: anyone could read it.
+OLD_LITERAL_KEY = "workbook-insecure-key-change-me-in-production-0123456789abcdef"
 
 
 def b64(data: dict | bytes) -> str:
@@ -35,6 +38,7 @@ def claims(user, **changes) -> dict:
         "sub": str(user.pk),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=5)).timestamp()),
+        "pwd": password_claim(user),
     }
     return payload | changes
 
@@ -98,6 +102,35 @@ def subject_beyond_any_id(user, settings):
     return jwt.encode(claims(user, sub="9" * 30), settings.JWT_SIGNING_KEY, algorithm="HS256")
 
 
+def subject_of_5000_digits(user, settings):
+    # int() refuses more than 4,300 digits with ValueError: a 500 if it is ever reached.
+    return jwt.encode(claims(user, sub="9" * 5000), settings.JWT_SIGNING_KEY, algorithm="HS256")
+
+
+def subject_as_a_number(user, settings):
+    return jwt.encode(claims(user, sub=user.pk), settings.JWT_SIGNING_KEY, algorithm="HS256")
+
+
+def signed_with_the_old_literal_key(user, settings):
+    return jwt.encode(claims(user), OLD_LITERAL_KEY, algorithm="HS256")
+
+
+def signed_with_the_secret_key(user, settings):
+    # SECRET_KEY signs sessions and password resets; tokens have a key of their own.
+    return jwt.encode(claims(user), settings.SECRET_KEY, algorithm="HS256")
+
+
+def no_password_claim(user, settings):
+    payload = claims(user)
+    del payload["pwd"]
+    return jwt.encode(payload, settings.JWT_SIGNING_KEY, algorithm="HS256")
+
+
+def another_password_claim(user, settings):
+    payload = claims(user, pwd="0" * 32)
+    return jwt.encode(payload, settings.JWT_SIGNING_KEY, algorithm="HS256")
+
+
 def malformed(user, settings):
     return "not-a-token"
 
@@ -123,6 +156,12 @@ BAD_TOKENS = {
     "subject not an id": subject_not_an_id,
     "subject in unicode digits": subject_unicode_digits,
     "subject beyond any id": subject_beyond_any_id,
+    "subject of 5,000 digits": subject_of_5000_digits,
+    "subject as a JSON number": subject_as_a_number,
+    "signed with the old literal key": signed_with_the_old_literal_key,
+    "signed with SECRET_KEY": signed_with_the_secret_key,
+    "no password claim": no_password_claim,
+    "another password claim": another_password_claim,
     "malformed": malformed,
     "three garbage parts": three_garbage_parts,
     "empty": empty,

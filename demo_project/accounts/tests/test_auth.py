@@ -108,9 +108,12 @@ def test_a_write_with_a_bad_token_answers_401_and_writes_nothing(
     api, catalog, user, settings, expect_error, make_token
 ):
     before = Item.objects.count()
-    headers = {"Authorization": f"Bearer {make_token(user('alice'), settings)}"}
+    token = make_token(user("alice"), settings)
 
-    expect_error(create_item(api, headers), 401, "not_authenticated")
+    response = create_item(api, {"Authorization": f"Bearer {token}"})
+
+    expect_error(response, 401, "invalid_token" if token else "not_authenticated")
+    assert response["WWW-Authenticate"] == ('Bearer error="invalid_token"' if token else "Bearer")
     assert Item.objects.count() == before
 
 
@@ -122,11 +125,20 @@ def test_a_write_with_a_bad_token_answers_401_and_writes_nothing(
 def test_a_write_with_a_malformed_authorization_header_answers_401(
     api, catalog, expect_error, header
 ):
-    expect_error(create_item(api, {"Authorization": header}), 401, "not_authenticated")
+    response = create_item(api, {"Authorization": header})
+
+    error = expect_error(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert error["code"] == ("invalid_token" if header == "Bearer a b" else "not_authenticated")
 
 
-def test_a_write_without_a_token_answers_401(api, catalog, expect_error):
-    expect_error(create_item(api, {}), 401, "not_authenticated")
+def test_a_write_without_a_token_answers_401_saying_to_send_a_bearer_token(
+    api, catalog, expect_error
+):
+    response = create_item(api, {})
+
+    expect_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_token_of_a_deleted_user_answers_401(api, catalog, user, expect_error):

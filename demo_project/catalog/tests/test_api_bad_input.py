@@ -192,7 +192,7 @@ def test_create_item_answers_422_for_json_that_is_not_an_object(
     expect_error(response, 422, "validation_error")
 
 
-def test_create_item_answers_400_for_an_unknown_category(api, catalog, auth, expect_error):
+def test_create_item_answers_422_for_an_unknown_category(api, catalog, auth, expect_error):
     before = Item.objects.count()
     body = valid_body(category_id=Category.objects.order_by("-pk").first().pk + 1)
 
@@ -200,12 +200,12 @@ def test_create_item_answers_400_for_an_unknown_category(api, catalog, auth, exp
         ITEMS, json.dumps(body), content_type="application/json", headers=auth("bob")
     )
 
-    error = expect_error(response, 400)
+    error = expect_error(response, 422, "unknown_reference")
     assert error["details"][0]["loc"] == ["body", "category_id"]
     assert Item.objects.count() == before
 
 
-def test_create_item_answers_400_for_unknown_tag_ids(api, catalog, auth, expect_error):
+def test_create_item_answers_422_for_unknown_tag_ids(api, catalog, auth, expect_error):
     before = Item.objects.count(), Item.tags.through.objects.count()
     known = Tag.objects.order_by("pk").first().pk
     unknown = Tag.objects.order_by("-pk").first().pk + 1
@@ -217,7 +217,7 @@ def test_create_item_answers_400_for_unknown_tag_ids(api, catalog, auth, expect_
         headers=auth("bob"),
     )
 
-    error = expect_error(response, 400)
+    error = expect_error(response, 422, "unknown_reference")
     assert error["details"][0]["loc"] == ["body", "tag_ids"]
     assert (Item.objects.count(), Item.tags.through.objects.count()) == before
 
@@ -273,7 +273,7 @@ def test_patch_strips_the_name_like_create_does(api, catalog, auth, make_item):
     assert response.json()["name"] == "Padded"
 
 
-def test_patch_answers_409_for_a_price_over_the_cap(api, catalog, auth, make_item, expect_error):
+def test_patch_answers_422_for_a_price_over_the_cap(api, catalog, auth, make_item, expect_error):
     item = make_item(owner="alice")
 
     response = api.patch(
@@ -283,6 +283,6 @@ def test_patch_answers_409_for_a_price_over_the_cap(api, catalog, auth, make_ite
         headers=auth("alice"),
     )
 
-    expect_error(response, 409, "business_rule")
+    expect_error(response, 422, "business_rule")
     item.refresh_from_db()
     assert str(item.price) == "10.00"

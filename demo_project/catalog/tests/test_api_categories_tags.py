@@ -82,4 +82,4 @@ def test_read_only_lists_refuse_writes_with_405(api, catalog, expect_error, meth
     response = getattr(api, method)(url)
 
     expect_error(response, 405, "method_not_allowed")
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"

@@ -269,12 +269,12 @@ def test_create_item_ignores_repeated_tag_ids(api, catalog, auth):
     assert response.json()["tags"] == ["eco"]
 
 
-def test_create_item_answers_409_for_a_price_over_the_cap(api, catalog, auth, expect_error):
+def test_create_item_answers_422_for_a_price_over_the_cap(api, catalog, auth, expect_error):
     before = Item.objects.count()
 
     response = send(api, "post", ITEMS, new_item_body(price="10000.01"), auth("alice"))
 
-    error = expect_error(response, 409, "business_rule")
+    error = expect_error(response, 422, "business_rule")
     assert error["details"][0]["loc"] == ["body", "price"]
     assert Item.objects.count() == before
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from demo_project.catalog.schemas import MAX_ID
+from demo_project.catalog.schemas import MAX_ID, PRICE_PATTERN
 from demo_project.pagination import MAX_PAGE, MAX_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,33 @@ def test_openapi_marks_the_writes_as_needing_a_bearer_token(openapi):
     assert "security" not in item["get"]
     for method in ("put", "patch", "delete"):
         assert item[method]["security"] == [{"JWTAuth": []}]
+
+
+def test_every_operation_documents_its_errors_with_the_error_schema(openapi):
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            errors = {code for code in operation["responses"] if code.startswith("4")}
+            if method == "get" and path in {"/api/v1/categories/", "/api/v1/tags/"}:
+                continue  # no parameter, no body: nothing a client sends can be wrong
+            assert "422" in errors, (method, path, sorted(operation["responses"]))
+            for code in errors:
+                schema = operation["responses"][code]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, code)
+
+
+def test_writes_document_401_413_415_and_the_token_endpoint_429(openapi):
+    item = openapi["paths"]["/api/v1/items/{item_id}"]
+    for method in ("put", "patch"):
+        assert {"400", "401", "403", "404", "413", "415", "422"} <= set(item[method]["responses"])
+    token = openapi["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert {"401", "429"} <= set(token)
+
+
+def test_price_is_a_decimal_string_with_its_pattern_in_and_out(openapi):
+    schemas = openapi["components"]["schemas"]
+    for name in ("ItemIn", "ItemPatch", "ItemOut"):
+        price = schemas[name]["properties"]["price"]
+        options = price.get("anyOf", [price])
+        text = next(option for option in options if option.get("type") == "string")
+        assert text["pattern"] == PRICE_PATTERN, (name, price)
+        assert {option.get("type") for option in options} <= {"string", "null"}, (name, price)

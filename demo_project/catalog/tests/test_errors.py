@@ -15,9 +15,11 @@ from demo_project.errors import (
     ApiErrorBodyMiddleware,
     ApplicationError,
     BusinessRuleViolation,
+    Conflict,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    UnknownReference,
     error_body,
 )
 
@@ -30,8 +32,10 @@ CASES = {
     "not found": (NotFound("No such thing."), 404, "not_found"),
     "not authenticated": (NotAuthenticated("Log in."), 401, "not_authenticated"),
     "permission denied": (PermissionDenied("Not yours."), 403, "permission_denied"),
-    "business rule": (BusinessRuleViolation("Too dear."), 409, "business_rule"),
-    "Django's ValidationError": (DjangoValidationError("Broken."), 400, "invalid"),
+    "business rule": (BusinessRuleViolation("Too dear."), 422, "business_rule"),
+    "conflict": (Conflict("Sold out."), 409, "conflict"),
+    "unknown reference": (UnknownReference("No such category."), 422, "unknown_reference"),
+    "Django's ValidationError": (DjangoValidationError("Broken."), 422, "invalid"),
     "Django's PermissionDenied": (DjangoPermissionDenied(), 403, "permission_denied"),
     "Django's Http404": (Http404(), 404, "not_found"),
     "Ninja's HttpError": (HttpError(418, "I am a teapot."), 418, "http_error"),
@@ -70,7 +74,7 @@ def test_application_error_details_reach_the_client(api, raising, expect_error):
     details = [{"loc": ["body", "price"], "msg": "too high", "type": "rule"}]
     raising(BusinessRuleViolation("Too dear.", details=details))
 
-    error = expect_error(api.get(TAGS), 409)
+    error = expect_error(api.get(TAGS), 422)
 
     assert error["message"] == "Too dear."
     assert error["details"] == details
@@ -79,7 +83,7 @@ def test_application_error_details_reach_the_client(api, raising, expect_error):
 def test_django_validation_error_names_each_field_in_the_details(api, raising, expect_error):
     raising(DjangoValidationError({"name": ["Too short."], "price": ["Too high."]}))
 
-    error = expect_error(api.get(TAGS), 400, "invalid")
+    error = expect_error(api.get(TAGS), 422, "invalid")
 
     assert {tuple(detail["loc"]) for detail in error["details"]} == {
         ("body", "name"),
@@ -97,8 +101,8 @@ def test_a_method_the_path_does_not_have_answers_405_with_the_one_body(api, db, 
     response = api.delete(TAGS)
 
     error = expect_error(response, 405, "method_not_allowed")
-    assert response["Allow"] == "GET"
-    assert "GET" in error["message"]
+    assert response["Allow"] == "GET, HEAD"
+    assert "GET, HEAD" in error["message"]
 
 
 def test_a_405_outside_the_api_is_left_as_it_is(rf):

@@ -19,6 +19,7 @@ from demo_project.catalog.services import (
 from demo_project.errors import (
     ApplicationError,
     BusinessRuleViolation,
+    Conflict,
     NotFound,
     PermissionDenied,
 )
@@ -76,13 +77,13 @@ def test_item_create_refuses_an_anonymous_owner(kitchen):
     assert rows() == before
 
 
-def test_item_create_refuses_a_price_over_the_cap_with_a_409(user, kitchen, settings):
+def test_item_create_refuses_a_price_over_the_cap_with_a_422(user, kitchen, settings):
     before = rows()
 
     with pytest.raises(BusinessRuleViolation) as caught:
         create(user("alice"), kitchen, price=Decimal(settings.CATALOG_PRICE_CAP) + Decimal("0.01"))
 
-    assert caught.value.status == 409
+    assert caught.value.status == 422
     assert caught.value.details[0]["loc"] == ["body", "price"]
     assert rows() == before
 
@@ -314,9 +315,10 @@ def test_item_take_stock_returns_what_is_left(make_item, catalog):
 def test_item_take_stock_refuses_more_than_is_left_with_a_409(make_item, catalog):
     item = make_item(stock=1)
 
-    with pytest.raises(BusinessRuleViolation, match="1 left"):
+    with pytest.raises(Conflict, match="1 left") as caught:
         item_take_stock(item_id=item.pk, quantity=2)
 
+    assert caught.value.status == 409
     item.refresh_from_db()
     assert item.stock == 1
 
