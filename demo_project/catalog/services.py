@@ -19,7 +19,7 @@ from demo_project.errors import (
     PermissionDenied,
 )
 
-from . import caching, tasks
+from . import tasks
 from .models import Category, Item, Tag
 from .selectors import ITEM_NOT_FOUND, item_get
 
@@ -65,8 +65,11 @@ def _get_tags(tag_ids: list[int]) -> list[Tag]:
 
 
 def _after_write(item_id: int, *, created: bool = False) -> None:
-    """Queue what must happen only once the write is committed."""
-    transaction.on_commit(caching.bump_catalog_version)
+    """Queue what must happen only once the write is committed.
+
+    Cached reads need nothing here: every save(), delete() and tags.set() above bumps the
+    catalog's cache version through its signal (signals.py), whoever calls it.
+    """
     if created:
         transaction.on_commit(lambda: tasks.announce_item.delay(item_id))
 
@@ -146,6 +149,7 @@ def item_take_stock(*, item_id: int, quantity: int = 1) -> int:
     """
     if quantity < 1:
         raise ApplicationError("quantity must be at least 1.")
+    # update() sends no signal, so it bumps no cache version: no cached read shows stock.
     taken = Item.objects.filter(pk=item_id, stock__gte=quantity).update(stock=F("stock") - quantity)
     stock = Item.objects.filter(pk=item_id).values_list("stock", flat=True).first()
     if stock is None:
