@@ -83,17 +83,20 @@ def get_or_compute_once(key: str, compute: Callable[[], Any], timeout: int) -> A
     lock = f"{key}:lock"
     if cache.add(lock, 1, timeout=LOCK_TIMEOUT):
         try:
-            value = compute()
-            cache.set(key, value, timeout)
+            # Another caller may have stored it between our miss and our lock.
+            value = cache.get(key, _MISSING)
+            if value is _MISSING:
+                value = compute()
+                cache.set(key, value, timeout)
             return value
         finally:
             cache.delete(lock)
     deadline = time.monotonic() + LOCK_WAIT
-    while time.monotonic() < deadline:
-        time.sleep(LOCK_POLL)
+    while True:
         value = cache.get(key, _MISSING)
         if value is not _MISSING:
             return value
-        if not cache.has_key(lock):  # the computation failed: try it here
-            break
-    return compute()  # too slow or failed elsewhere: answer rather than wait forever
+        # Waited long enough, or the computation failed: answer rather than wait forever.
+        if time.monotonic() >= deadline or not cache.has_key(lock):
+            return compute()
+        time.sleep(LOCK_POLL)
