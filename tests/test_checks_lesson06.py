@@ -24,7 +24,7 @@ from demo_project.lab.checks.core import EXERCISES, CheckFailed, Context
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COUNTS_KEY = "exercises:category-counts"
-LOCK_WAIT = 0.5
+LOCK_WAIT = 1.0
 
 
 def run_check(exercise_id: str, lab, *answers) -> str:
@@ -211,10 +211,11 @@ def compute_once(key, compute, timeout=300, *, release=True, wait=LOCK_WAIT):
         return value
     deadline = time.monotonic() + wait
     while True:
+        released = not cache.has_key(lock)
         value = cache.get(key, missing)
         if value is not missing:
             return value
-        if time.monotonic() >= deadline or not cache.has_key(lock):
+        if released or time.monotonic() >= deadline:
             return compute()
         time.sleep(0.005)
 

@@ -93,10 +93,12 @@ def get_or_compute_once(key: str, compute: Callable[[], Any], timeout: int) -> A
             cache.delete(lock)
     deadline = time.monotonic() + LOCK_WAIT
     while True:
+        # The lock first: its holder stores the value before it lets the lock go.
+        released = not cache.has_key(lock)
         value = cache.get(key, _MISSING)
         if value is not _MISSING:
             return value
-        # Waited long enough, or the computation failed: answer rather than wait forever.
-        if time.monotonic() >= deadline or not cache.has_key(lock):
+        # The computation failed, or took too long: answer rather than wait forever.
+        if released or time.monotonic() >= deadline:
             return compute()
         time.sleep(LOCK_POLL)

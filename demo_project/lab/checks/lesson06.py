@@ -459,7 +459,7 @@ def check_6_5(ex, answer, lock_wait):
     from django.core.cache import cache
 
     if not isinstance(lock_wait, int | float) or not 0 < lock_wait <= 5:
-        ex.fail(f"LOCK_WAIT is {lock_wait!r}; keep the given 0.5 (seconds).")
+        ex.fail(f"LOCK_WAIT is {lock_wait!r}; keep the given 1.0 (seconds).")
     patience = lock_wait + 5 * SLOW_SECONDS + 2
     rounds = 3 if ex.hidden else 1
     readers = 2 * STAMPEDE_READERS if ex.hidden else STAMPEDE_READERS
