@@ -19,23 +19,27 @@ REDIS_DATABASES = 16  # Redis's default number of numbered databases
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _a_redis_database_per_worker():
-    """Give each xdist worker its own Redis database when the cache is Redis.
+def _a_cache_per_worker(tmp_path_factory):
+    """Give each test session (each xdist worker) a cache of its own.
 
-    ``cache.clear()`` empties a whole Redis database, so two workers sharing one would
-    clear each other's cache in the middle of a test. Workers use the databases after
-    the one in CACHE_URL.
+    ``cache.clear()`` empties a whole Redis database or cache folder, so two workers
+    sharing one would clear each other's cache in the middle of a test. On Redis, workers
+    use the databases after the one in CACHE_URL; the file-based default gets a
+    temporary folder, away from the one ``manage.py runserver`` uses.
     """
     from django.conf import settings
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     default = settings.CACHES["default"]
-    if not worker.startswith("gw") or not default["BACKEND"].endswith("RedisCache"):
+    if default["BACKEND"].endswith("FileBasedCache"):
+        location = str(tmp_path_factory.mktemp("cache"))
+    elif worker.startswith("gw") and default["BACKEND"].endswith("RedisCache"):
+        url = urlsplit(default["LOCATION"])
+        database = (int(url.path.strip("/") or 0) + 1 + int(worker[2:])) % REDIS_DATABASES
+        location = urlunsplit(url._replace(path=f"/{database}"))
+    else:
         yield
         return
-    url = urlsplit(default["LOCATION"])
-    database = (int(url.path.strip("/") or 0) + 1 + int(worker[2:])) % REDIS_DATABASES
-    location = urlunsplit(url._replace(path=f"/{database}"))
     with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
         yield
 

@@ -1,6 +1,6 @@
 """Settings of the demo project, driven by environment variables.
 
-Unset, everything is embedded: SQLite, Django's local-memory cache, tasks run eagerly.
+Unset, everything is embedded: SQLite, a file-based cache, tasks run eagerly.
 - ``DJANGO_SECRET_KEY`` and ``JWT_SIGNING_KEY``: required, unless ``DJANGO_DEBUG=1`` (local
   development: each is generated once into ``var/`` and kept) or ``WORKBOOK_EPHEMERAL_KEYS=1``
   (notebooks and tests: random keys that live as long as the process).
@@ -8,7 +8,11 @@ Unset, everything is embedded: SQLite, Django's local-memory cache, tasks run ea
 - ``DJANGO_HTTPS``: ``1`` behind TLS: redirect to HTTPS, HSTS, secure cookies.
 - ``DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/workbook``;
   ``sqlite://:memory:`` is an in-memory database that every thread of the process shares.
-- ``CACHE_URL``: ``locmem://``, ``redis://127.0.0.1:6379/1`` or ``dummy://``.
+- ``CACHE_URL``: ``file:///some/folder``, ``locmem://``, ``redis://127.0.0.1:6379/1`` or
+  ``dummy://``. Unset, files under ``var/cache``: the server, the admin, a shell and a
+  worker are separate processes, and a cache they all share is what lets a write in one
+  invalidate the reads of the others (a local-memory cache is one per process; ``boot()``
+  uses it, since a notebook is one process).
 - ``CELERY_BROKER_URL``: e.g. ``redis://127.0.0.1:6379/0``; unset, tasks run eagerly.
 """
 
@@ -17,6 +21,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,8 +67,15 @@ def database_from_url(url: str) -> dict:
 
 
 def cache_from_url(url: str) -> dict:
-    """Return a CACHES entry for ``locmem://``, ``dummy://`` or ``redis://`` URLs."""
-    scheme = urlsplit(url).scheme
+    """Return a CACHES entry for ``file://``, ``locmem://``, ``dummy://`` or ``redis://`` URLs."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme == "file":
+        location = url2pathname(parts.path)
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": location,
+        }
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "workbook"}
     if scheme == "dummy":
@@ -71,7 +83,8 @@ def cache_from_url(url: str) -> dict:
     if scheme in {"redis", "rediss"}:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ValueError(
-        f"CACHE_URL scheme {scheme!r} is not supported; use locmem://, dummy:// or redis://."
+        f"CACHE_URL scheme {scheme!r} is not supported; "
+        "use file:///a/folder, locmem://, dummy:// or redis://."
     )
 
 
@@ -161,7 +174,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
+CACHE_URL = os.environ.get("CACHE_URL", (BASE_DIR / "var" / "cache").as_uri())
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
 # Tasks run in the calling process unless a broker is configured.

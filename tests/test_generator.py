@@ -175,7 +175,7 @@ def test_a_reseed_makes_cached_catalog_reads_stale_on_commit(
     with django_capture_on_commit_callbacks(execute=True):
         generate_catalog(items=40)
 
-    assert caching.catalog_version() == version + 1
+    assert caching.catalog_version() != version
     assert sum(row["item_count"] for row in cached) == 10
     assert sum(row["item_count"] for row in category_list_cached()) == 40
 

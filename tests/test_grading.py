@@ -35,7 +35,7 @@ FULL = {
     "03-the-api": 6,
     "04-services": 9,
     "05-selectors-and-n-plus-one": 11,
-    "06-caching": 9,
+    "06-caching": 18,
     "07-auth": 6,
     "08-the-reference-reviewed": 7,
 }
@@ -43,8 +43,9 @@ FULL = {
 WRONG = {
     ("n-plus-one", "05-selectors-and-n-plus-one"): (9, {"5.1": "failed"}),
     ("hard-coded", "05-selectors-and-n-plus-one"): (7, {"5.4": "failed"}),
-    ("stale-cache", "06-caching"): (2, {"6.2": "failed", "6.3": "failed"}),
-    ("eager-invalidation", "06-caching"): (2, {"6.2": "failed hidden", "6.3": "failed hidden"}),
+    ("stale-cache", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
+    # Invalidating before the commit: the learner's own check says so (a stated requirement).
+    ("eager-invalidation", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
     ("edited-check", "07-auth"): (4, {"7.1": "failed"}),
     ("endless-loop", "04-services"): (6, {"4.2": "time limit"}),
     ("import-fails", "08-the-reference-reviewed"): (3, {"8.2": "error"}),
@@ -135,7 +136,7 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     assert "a catalog of 100 items (seed 42)" in detail
     assert "seed 7" in row("hard-coded", five, "5.4")["detail"]  # right on the data it saw
     assert "stale" in row("stale-cache", six, "6.2")["detail"]
-    assert "(hidden check)" in row("eager-invalidation", six, "6.2")["detail"]
+    assert "(hidden check)" not in row("eager-invalidation", six, "6.2")["detail"]
     assert "rolled back" in row("eager-invalidation", six, "6.2")["detail"]
     assert "time limit of 20 s" in row("endless-loop", "04-services", "4.2")["detail"]
     assert (

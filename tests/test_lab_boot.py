@@ -49,7 +49,8 @@ def test_boot_returns_a_lab_that_describes_itself(fresh):
         r"Django is ready: 10 items \(seed 42\) in .+, cache: .+, tasks: .+\.", described
     )
     if connection.vendor == "sqlite":
-        assert described.endswith("in SQLite (in memory), cache: local memory, tasks: run eagerly.")
+        # pytest-django configured the cache before boot() ran: the tests' own one.
+        assert described.endswith("in SQLite (in memory), cache: files, tasks: run eagerly.")
     assert lab.client.get("/api/v1/items/").status_code == 200
 
 
@@ -130,6 +131,18 @@ def test_the_instruments_before_boot_say_to_call_boot_first():
     assert len(lines) == 2 and lines[0] == lines[1]
     assert lines[0].startswith("Django is not set up yet: run `from demo_project.lab import boot`")
     assert "`lab = boot()` first" in lines[0]
+
+
+def test_boot_in_a_fresh_process_uses_a_local_memory_cache():
+    """A notebook is one process: its cache need not be shared, and must not be."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "DATABASE_URL"}}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    code = "from demo_project.lab import boot\nprint(boot(items=0))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cache: local memory," in result.stdout
 
 
 def catalog_rows() -> list:

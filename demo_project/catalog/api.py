@@ -1,14 +1,17 @@
 """The catalog's endpoints: thin functions that parse, call one selector or service, return."""
 
 from django.http import HttpRequest
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
 from ninja import Path, Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from demo_project.accounts.auth import jwt_auth, reader
 from demo_project.pagination import BoundedCursorPagination, BoundedPageNumberPagination
 from demo_project.schemas import error_responses
 
-from . import selectors, services
+from . import caching, selectors, services
 from .schemas import (
     CategoryOut,
     ItemCursorOut,
@@ -87,7 +90,11 @@ def delete_item(request: HttpRequest, item_id: int = ItemId):
     return Status(204, None)
 
 
+# The ETag is the catalog's cache version: it changes with every write, so a client that
+# sends it back in If-None-Match gets a 304 with no body and no query. no-cache: a client
+# may keep the body but must ask again, with the ETag, before each use.
 @router.get("/categories/", response=list[CategoryOut])
+@decorate_view(condition(etag_func=caching.catalog_etag), cache_control(no_cache=True))
 def list_categories(request: HttpRequest):
     """List categories with their item counts (cached until the catalog changes)."""
     return selectors.category_list_cached()

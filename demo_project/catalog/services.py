@@ -21,7 +21,7 @@ from demo_project.errors import (
     UnknownReference,
 )
 
-from . import caching, tasks
+from . import tasks
 from .models import Category, Item, Tag
 from .selectors import ITEM_NOT_FOUND, visible_items
 
@@ -84,8 +84,11 @@ def _item_to_change(item_id: int, user: AbstractBaseUser) -> Item:
 
 
 def _after_write(item_id: int, *, created: bool = False) -> None:
-    """Queue what must happen only once the write is committed."""
-    transaction.on_commit(caching.bump_catalog_version)
+    """Queue what must happen only once the write is committed.
+
+    Cached reads need nothing here: every save(), delete() and tags.set() above bumps the
+    catalog's cache version through its signal (signals.py), whoever calls it.
+    """
     if created:
         transaction.on_commit(lambda: tasks.announce_item.delay(item_id))
 
@@ -161,6 +164,7 @@ def item_take_stock(*, item_id: int, quantity: int = 1) -> int:
     """
     if quantity < 1:
         raise ApplicationError("quantity must be at least 1.")
+    # update() sends no signal, so it bumps no cache version: no cached read shows stock.
     taken = Item.objects.filter(pk=item_id, stock__gte=quantity).update(stock=F("stock") - quantity)
     stock = Item.objects.filter(pk=item_id).values_list("stock", flat=True).first()
     if stock is None:

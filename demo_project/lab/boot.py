@@ -27,6 +27,8 @@ SANDBOX_ENVIRONMENT = {
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
     "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
     "DATABASE_URL": "sqlite://:memory:",
+    # A notebook is one process: its own local-memory cache is shared by all it runs.
+    "CACHE_URL": "locmem://",
     "DJANGO_FAST_PASSWORD_HASHER": "1",
     "WORKBOOK_EPHEMERAL_KEYS": "1",  # keys made for this kernel: no key file, none needed
 }
@@ -147,7 +149,8 @@ def _describe() -> tuple[str, str, str]:
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         database += " (in memory)"
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
-    cache = {"LocMemCache": "local memory", "RedisCache": "Redis"}.get(backend, backend)
+    names = {"LocMemCache": "local memory", "RedisCache": "Redis", "FileBasedCache": "files"}
+    cache = names.get(backend, backend)
     tasks = "run eagerly" if settings.CELERY_TASK_ALWAYS_EAGER else "Celery worker"
     return database, cache, tasks
 

@@ -35,7 +35,7 @@ def test_saving_a_review_bumps_the_cache_version_only_on_commit(
 
     for callback in callbacks:
         callback()
-    assert caching.catalog_version() == version + 1
+    assert caching.catalog_version() != version
 
 
 def test_deleting_a_review_bumps_the_cache_version(catalog, django_capture_on_commit_callbacks):
@@ -45,4 +45,4 @@ def test_deleting_a_review_bumps_the_cache_version(catalog, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         review.delete()
 
-    assert caching.catalog_version() == version + 1
+    assert caching.catalog_version() != version
