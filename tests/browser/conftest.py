@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from demo_project.lab.serving import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -67,12 +69,7 @@ def serving(command: list[str], env: dict, ready: str):
         wait_for_http(ready, process)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="session")
