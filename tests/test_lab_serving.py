@@ -1,9 +1,11 @@
 """The servers lesson 09 measures: bad input gets a 4xx, they serve this process's data,
 the sync one is held to its threads, and a server nobody stops stops itself."""
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 from ninja.testing import TestClient
@@ -37,11 +39,13 @@ def test_the_servers_read_this_process_data_and_the_sync_one_is_held_to_its_thre
     generate_catalog(items=5, seed=1)
     item = Item.objects.order_by("id").first()
     with serving.serve("wsgi", "asgi", threads=2) as urls:
+        for kind, view in (("wsgi", "sync"), ("asgi", "async")):
+            with urllib.request.urlopen(f"{urls[kind]}/{view}/{item.pk}?wait_ms=0") as answer:
+                assert json.load(answer) == {"id": item.pk, "name": item.name}, kind
         sync = serving.load(f"{urls['wsgi']}/sync/{item.pk}?wait_ms=250", concurrency=8, requests=8)
         wait = serving.load(
             f"{urls['asgi']}/async/{item.pk}?wait_ms=250", concurrency=8, requests=8
         )
-    # A 200 (not a 404) says the server found the item this process wrote.
     assert sync.ok == wait.ok == 8
     assert min(sync.latencies + wait.latencies) >= 0.25
     # 8 requests at once on 2 threads: the first two are answered after one wait, the last

@@ -111,9 +111,14 @@ def _database_for_servers() -> Iterator[str]:
     """Yield a DATABASE_URL that a server process can open, holding the notebook's data."""
     from django.db import connection
 
-    url = os.environ.get("DATABASE_URL", "")
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield url
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "sqlite":
+        # The database this process uses (a test run's test database, say), on the server
+        # and with the credentials of DATABASE_URL.
+        yield urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+        return
+    if not connection.is_in_memory_db():
+        yield f"sqlite:///{Path(name).as_posix()}"
         return
     # Another process cannot open this process's memory: copy it to a file.
     with tempfile.TemporaryDirectory() as folder:
