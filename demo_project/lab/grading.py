@@ -86,7 +86,7 @@ def load_assignments(solutions: Path = SOLUTIONS) -> dict[str, Assignment]:
     """Read every solution notebook and the exercise notebook generated from it."""
     import nbformat
 
-    from .exercises import generate
+    from demo_project.tools.exercises import generate
 
     assignments = {}
     for path in sorted(solutions.glob("*.ipynb")):
