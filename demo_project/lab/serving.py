@@ -3,16 +3,17 @@
     from demo_project.lab.serving import load, serve
 
     with serve("wsgi", "asgi", threads=4) as urls:
-        result = load(urls["asgi"] + "/async/1?wait_ms=50", concurrency=10, requests=20)
+        result = load(urls["asgi"] + "/async?wait_ms=50", concurrency=10, requests=20)
 
 ``"asgi"`` is Django's ASGI application under uvicorn: one event loop for every request
 (Django runs a sync view there in a thread of its own per request).
 ``"wsgi"`` is Django's WSGI application under the same uvicorn, through a2wsgi's pool of
 ``threads`` threads: a sync deployment that serves that many requests at once, as
-``gunicorn --threads 4`` would. Both serve ``slow_api``'s two endpoints, read the data the
-notebook sees (a copy of its in-memory SQLite, or the same PostgreSQL), run without
-``DJANGO_ALLOW_ASYNC_UNSAFE`` (as in production), bind a free port, and stop themselves
-after ``lifetime`` seconds even if nobody stops them.
+``gunicorn --threads 4`` would. Both serve ``slow_api``'s two endpoints with the project's
+settings but no middleware (the project's includes a sync-only one, which would give every
+async request a thread of its own), run without ``DJANGO_ALLOW_ASYNC_UNSAFE`` (as in
+production), bind a free port, and stop themselves after ``lifetime`` seconds even if
+nobody stops them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import http.client
 import os
 import queue
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,8 +53,8 @@ def serve(*kinds: str, threads: int = 4, lifetime: float = LIFETIME) -> Iterator
     unknown = set(kinds) - set(KINDS)
     if unknown or not kinds:
         raise ValueError(f"serve() takes some of {KINDS}, not {sorted(unknown) or 'nothing'}.")
-    with _database_for_servers() as database_url, contextlib.ExitStack() as stack:
-        env = {**os.environ, "DATABASE_URL": database_url}
+    with contextlib.ExitStack() as stack:
+        env = dict(os.environ)
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # a server refuses sync ORM calls in async code
         log_folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         started = {
@@ -106,44 +106,18 @@ def _port(kind: str, process: subprocess.Popen, lines: queue.Queue, log: Path) -
     return int(line)
 
 
-@contextlib.contextmanager
-def _database_for_servers() -> Iterator[str]:
-    """Yield a DATABASE_URL that a server process can open, holding the notebook's data."""
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        # The database this process uses (a test run's test database, say), on the server
-        # and with the credentials of DATABASE_URL.
-        yield urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
-        return
-    if not connection.is_in_memory_db():
-        yield f"sqlite:///{Path(name).as_posix()}"
-        return
-    # Another process cannot open this process's memory: copy it to a file.
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "catalog.sqlite3"
-        connection.ensure_connection()
-        copy = sqlite3.connect(path)
-        try:
-            connection.connection.backup(copy)
-        finally:
-            copy.close()
-        yield f"sqlite:///{path.as_posix()}"
-
-
 # What runs in the server process: python -m demo_project.lab.serving asgi
 
 
 def _configure_django() -> None:
-    """The project's settings, with slow_api's two endpoints as the URLconf."""
+    """The project's settings, with slow_api's two endpoints as the URLconf, no middleware."""
     import django
     from django.conf import settings
 
     from demo_project import settings as project
 
     values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
-    settings.configure(**{**values, "ROOT_URLCONF": "demo_project.lab.slow_api"})
+    settings.configure(**{**values, "ROOT_URLCONF": "demo_project.lab.slow_api", "MIDDLEWARE": []})
     django.setup()
 
 
