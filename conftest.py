@@ -136,18 +136,6 @@ def announced(monkeypatch) -> list[int]:
 
 
 @pytest.fixture
-def count_queries() -> Callable:
-    """Return ``count_queries()``, a context manager whose ``.count`` is the queries issued.
-
-    It is the lab kit's query panel, which leaves out BEGIN, SAVEPOINT and the like, so a
-    count is the same on SQLite and on PostgreSQL.
-    """
-    from demo_project.lab.queries import QueryPanel
-
-    return lambda: QueryPanel(show=False)
-
-
-@pytest.fixture
 def expect_error() -> Callable:
     """Return ``expect_error(response, status, code=None)``: check the one 4xx body shape.
 
