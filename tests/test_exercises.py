@@ -25,7 +25,7 @@ from demo_project.tools import exercises as generator
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISE_PATHS = sorted((ROOT / "exercises").glob("*.ipynb"))
-LESSONS = ["01", "02", "03", "04", "05", "06", "07", "08"]
+LESSONS = ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -67,7 +67,7 @@ def error_text(cell) -> str:
 # The solutions: one notebook per lesson, nbgrader's metadata, every check registered
 
 
-def test_every_lesson_from_01_to_08_has_an_exercise_notebook_of_two_to_five_exercises():
+def test_every_lesson_from_01_to_09_has_an_exercise_notebook_of_two_to_five_exercises():
     numbers = {path.stem[:2]: path for path in SOLUTION_PATHS}
     assert sorted(numbers) == LESSONS
     for path in numbers.values():

@@ -38,6 +38,7 @@ FULL = {
     "06-caching": 18,
     "07-auth": 6,
     "08-the-reference-reviewed": 7,
+    "09-async-ninja": 5,
 }
 # (learner, notebook) -> (points, the status of each exercise that did not pass)
 WRONG = {

@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from demo_project.lab.serving import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,12 +47,7 @@ def serving(command: list[str], env: dict, ready: str) -> Iterator[None]:
             wait_for_http(ready, process)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @contextlib.contextmanager

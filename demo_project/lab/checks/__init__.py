@@ -25,11 +25,21 @@ from __future__ import annotations
 import sys
 
 from ..boot import booted_lab
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from . import (
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+)
 from .core import EXERCISES, CheckFailed, Context, ExerciseError, HiddenCheckFailed, NotDone
 
 __all__ = ["EXERCISES", "CheckFailed", "ExerciseError", "HiddenCheckFailed", "NotDone", "check"]
-LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08)
+LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09)
 
 
 VERDICT_MIME = "application/vnd.workbook.verdict+json"

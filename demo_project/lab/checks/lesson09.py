@@ -1,0 +1,251 @@
+"""The checks of lesson 09 (Async Ninja) and their reference answers.
+
+The learner's async code runs as a server runs it: awaited in an event loop, with Django's
+async safety on (``DJANGO_ALLOW_ASYNC_UNSAFE`` unset), so that a sync query inside async
+code fails here as it would in production. The notebook's own loop is busy running the
+check cell, so the coroutine gets a loop of its own, in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
+
+from .core import _where, catalog, exercise, measure, short
+
+AS_A_SERVER = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}
+SYNC_IN_ASYNC = "SynchronousOnlyOperation"
+NO_SYNC_HINT = (
+    "fetch every relation you read in the first query (select_related, prefetch_related), "
+    "or await it (afirst, acount, async for over item.tags.all())."
+)
+
+
+def awaited(ex, function, name: str):
+    """Return a plain function that awaits ``function`` as a server would, for ex.call()."""
+    if not callable(function):
+        ex.fail(f"`{name}` should be a function, not {type(function).__name__}.")
+    if not inspect.iscoroutinefunction(function):
+        ex.fail(
+            f"`{name}` is a plain function; requirement 1: write it with `async def`.",
+            hint=f"async def {name}(...): and await the ORM's a-methods inside.",
+        )
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        return in_a_loop(function, *args, **kwargs)
+
+    return run
+
+
+def in_a_loop(coroutine_function, *args, **kwargs):
+    """Await ``coroutine_function(*args, **kwargs)`` in a new loop, with async safety on."""
+
+    def run():
+        with mock.patch.dict(os.environ, AS_A_SERVER):
+            return asyncio.run(coroutine_function(*args, **kwargs))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def refuse_sync_queries(ex, error: BaseException, what: str) -> None:
+    """Fail with requirement 3 when ``error`` is Django refusing a sync query."""
+    if SYNC_IN_ASYNC in f"{type(error).__name__}: {error}":
+        ex.fail(
+            f"{what} ran a sync query inside async code: a server refuses it "
+            "(SynchronousOnlyOperation). Requirement 3: no sync query in async code.",
+            *_where(error),
+            hint=NO_SYNC_HINT,
+        )
+
+
+# 9.1 · An item card, awaited
+
+
+def _card(item_id: int) -> dict | None:
+    from demo_project.catalog.models import Item
+
+    item = Item.objects.select_related("category", "owner").filter(pk=item_id).first()
+    if item is None:
+        return None
+    return {
+        "name": item.name,
+        "category": item.category.name,
+        "owner": item.owner.username,
+        "tags": sorted(item.tags.values_list("name", flat=True)),
+        "reviews": item.reviews.count(),
+    }
+
+
+@exercise("9.1", "item_card")
+def check_9_1(ex, answer):
+    from django.core.exceptions import ObjectDoesNotExist, SynchronousOnlyOperation
+
+    from demo_project.catalog.models import Item
+
+    run = awaited(ex, answer, "item_card")
+
+    def card(item_id: int):
+        try:
+            return ex.call(run, item_id, allow=(SynchronousOnlyOperation, ObjectDoesNotExist))
+        except SynchronousOnlyOperation as error:
+            refuse_sync_queries(ex, error, f"item_card({item_id})")
+            raise
+
+    checked = 0
+    for items, seed in ex.catalogs():
+        with catalog(items, seed) as context:
+            ids = list(Item.objects.order_by("id").values_list("id", flat=True))
+            step = 10 if ex.hidden else max(1, len(ids) // 5)
+            for item_id in ids[::step]:
+                try:
+                    got, panel = measure(lambda item_id=item_id: card(item_id))
+                except ObjectDoesNotExist as error:
+                    ex.fail(f"item_card({item_id}) raised {type(error).__name__}: {error}")
+                ex.expect_equal(
+                    _card(item_id),
+                    got,
+                    what=f"the card of item {item_id}",
+                    context=context,
+                    hint="requirement 2: name, category name, owner's username, tag names "
+                    "sorted, and the number of reviews, in a dict with exactly these keys.",
+                )
+                ex.hold_budget(
+                    panel,
+                    3,
+                    f"the card of item {item_id}",
+                    context=context,
+                    hint="requirement 4: one query for the item with its category and owner "
+                    "(select_related), one for its tags, one for its review count.",
+                )
+                checked += 1
+            missing = max(ids) + 1000
+            try:
+                got = card(missing)
+            except ObjectDoesNotExist as error:
+                ex.fail(
+                    f"item_card({missing}) raised {type(error).__name__}; requirement 5: an id "
+                    "that no item has gives None.",
+                    hint="afirst() returns None when nothing matches; aget() raises.",
+                )
+            if got is not None:
+                ex.fail(
+                    f"item_card({missing}) returned {short(got)}; requirement 5: an id that "
+                    "no item has gives None.",
+                )
+    return f"{checked} cards right on {len(ex.catalogs())} catalogs, 3 queries at most each."
+
+
+# 9.2 · An async endpoint without an N+1
+
+NEWEST_PATH = "/items/newest"
+
+
+def _newest(limit: int) -> list[dict]:
+    from demo_project.catalog.models import Item
+
+    items = (
+        Item.objects.filter(is_active=True)
+        .select_related("category")
+        .prefetch_related("tags")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        {
+            "name": item.name,
+            "category": item.category.name,
+            "tags": sorted(tag.name for tag in item.tags.all()),
+        }
+        for item in items
+    ]
+
+
+def _operation(ex, router):
+    from ninja import Router
+
+    if not isinstance(router, Router):
+        ex.fail(f"`router` should be a ninja Router, not {type(router).__name__}.")
+    path = router.path_operations.get(NEWEST_PATH)
+    operations = [op for op in (path.operations if path else []) if "GET" in op.methods]
+    if not operations:
+        ex.fail(
+            f"router has no GET {NEWEST_PATH}.",
+            f"  its paths: {sorted(router.path_operations) or 'none'}",
+            hint=f'@router.get("{NEWEST_PATH}", response=list[ItemCardOut]) above the view.',
+        )
+    return operations[0]
+
+
+@exercise("9.2", "router", "NewestQuery")
+def check_9_2(ex, router, query_schema):
+    from ninja.testing import TestAsyncClient
+
+    ex.not_done_if_empty(query_schema, "NewestQuery")
+    operation = _operation(ex, router)
+    view = operation.view_func
+    if not inspect.iscoroutinefunction(view):
+        ex.fail(
+            f"{view.__name__}() is a plain function; requirement 1: write it with `async def`.",
+            hint="async def newest_items(request, query: Query[NewestQuery]): ...",
+        )
+    client = TestAsyncClient(router)
+
+    @functools.wraps(view)
+    def get(url: str):
+        try:
+            return in_a_loop(client.get, url)
+        except Exception as error:
+            refuse_sync_queries(ex, error, f"GET {url}")
+            raise
+
+    limits = [None, 1, 50] if ex.hidden else [None, 3]
+    served = 0
+    for items, seed in ex.catalogs():
+        with catalog(items, seed) as context:
+            for limit in limits:
+                url = NEWEST_PATH + ("" if limit is None else f"?limit={limit}")
+                response, panel = measure(lambda url=url: ex.call(get, url))
+                if response.status_code != 200:
+                    ex.fail(
+                        f"GET {url} answered {response.status_code}, not 200.",
+                        f"  on: {context}",
+                        f"  body: {short(response.content.decode(errors='replace'))}",
+                    )
+                expected = _newest(10 if limit is None else limit)
+                ex.compare_rows(
+                    expected,
+                    response.json(),
+                    what=f"GET {url}",
+                    context=context,
+                    hint="requirement 2: active items only, newest first (-created_at, then "
+                    "-id), at most limit of them (10 when not given).",
+                )
+                ex.hold_budget(
+                    panel,
+                    2,
+                    f"GET {url}",
+                    context=context,
+                    hint="requirement 4: select_related('category') joins the categories "
+                    "into the items' query and prefetch_related('tags') adds one more; "
+                    "sync_to_async per item is an N+1.",
+                )
+                served += len(expected)
+    bad = ["0", "51", "-5", "1000", "ten"] if ex.hidden else ["0", "51"]
+    for limit in bad:
+        url = f"{NEWEST_PATH}?limit={limit}"
+        status = ex.call(get, url).status_code
+        if status != 422:
+            ex.fail(
+                f"GET {url} answered {status}; requirement 5: a limit below 1 or above 50 "
+                "gets a 422.",
+                hint="bound the field of NewestQuery: Field(10, ge=1, le=50).",
+            )
+    return (
+        f"{served} items right on {len(ex.catalogs())} catalogs, in 2 queries whatever the "
+        f"limit; limits {', '.join(bad)} answered 422."
+    )
