@@ -93,7 +93,7 @@ exercises: install
 # Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks).
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "Say what to grade: make grade SUBMISSIONS=collected/"; exit 2; }
-	$(BIN)/python -m demo_project.lab.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
+	$(BIN)/python -m demo_project.tools.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
 
 # A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs.
 bench-grading: install
