@@ -91,16 +91,25 @@ def with_receipt(code: str, receipt: str) -> str:
         for node in ast.walk(ast.parse(code))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check"
     ]
-    lines = code.split("\n")
-    for call in sorted(calls, key=lambda c: (c.end_lineno, c.end_col_offset), reverse=True):
-        line = lines[call.end_lineno - 1]
-        end = call.end_col_offset - 1  # the closing parenthesis
-        lines[call.end_lineno - 1] = f"{line[:end]}, receipt={receipt!r}{line[end:]}"
-    return "\n".join(lines)
+    lines = code.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset), reverse=True):
+        start = offsets[call.lineno - 1] + call.col_offset
+        stop = offsets[call.end_lineno - 1] + call.end_col_offset
+        call.keywords.append(ast.keyword("receipt", ast.Constant(receipt)))
+        code = code[:start] + ast.unparse(call) + code[stop:]
+    return code
 
 
-def assemble(nb: dict, assignment: Assignment, *, receipts: bool = True) -> Assembled:
-    """Build the notebook to run; ``receipts=False`` where check() takes none yet."""
+def assemble(
+    nb: dict, assignment: Assignment, *, receipts: bool = True, hidden: bool = True
+) -> Assembled:
+    """Build the notebook to run; ``receipts=False`` where check() takes none yet.
+
+    ``hidden=False`` takes the locked cells as learners got them: no hidden checks.
+    """
     import nbformat
 
     known = {cell.metadata["nbgrader"]["grade_id"] for cell in assignment.cells}
@@ -134,6 +143,8 @@ def assemble(nb: dict, assignment: Assignment, *, receipts: bool = True) -> Asse
         grade_id = original.metadata["nbgrader"]["grade_id"]
         if original.cell_type == "code":
             code = workbook_cell(run, assignment, original, by_id.get(grade_id))
+            if not hidden and grade_id not in answers:
+                code = assignment.released[grade_id].source
             add(code, grade_id, learner=grade_id in answers and grade_id in by_id)
         for cell in theirs.get(grade_id, []):
             add(source(cell), learner=True)

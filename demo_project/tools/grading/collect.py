@@ -82,7 +82,7 @@ def read(path: Path, relative: Path, base: Path, assignments: dict) -> Submissio
     submission.rank = (checkpoint, -mtime, str(path))
     submission.nb = parse(submission)
     submission.notebook = identify(stem, submission.nb, assignments) or ""
-    if not submission.notebook and not submission.notes:
+    if not submission.notebook and submission.nb is not None:
         submission.notes.append("not one of the workbook's exercise notebooks")
     return submission
 
@@ -102,8 +102,9 @@ def parse(submission: Submission) -> dict | None:
         return None
     try:
         nb = nbformat.reads(text, as_version=4)
-        if data.get("nbformat") != 4:
-            submission.notes.append(f"nbformat {data.get('nbformat')} upgraded to 4")
+        version = data.get("nbformat")
+        if isinstance(version, int) and version < 4:
+            submission.notes.append(f"nbformat {version} upgraded to 4")
         data = json.loads(nbformat.writes(nb))
     except Exception:  # anything nbformat cannot read is judged on its raw cells below
         pass
