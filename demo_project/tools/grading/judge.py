@@ -50,7 +50,7 @@ def error_of(cell: dict | None) -> dict | None:
 def headline(error: dict) -> str:
     """A check's own message (and on which catalog), or the error's type and message."""
     if error["ename"] not in LEGACY:
-        return f"{error['ename']}: {error['evalue']}".strip()
+        return f"{error['ename']}: {error['evalue']}" if error["evalue"] else error["ename"]
     lines = [line.strip() for line in str(error["evalue"]).splitlines() if line.strip()]
     first = lines[0].removeprefix("✗ ") if lines else error["ename"]
     where = next((line for line in lines[1:2] if line.startswith("on:")), "")
