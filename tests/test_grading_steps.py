@@ -171,6 +171,12 @@ def test_only_the_check_cells_own_verdicts_count():
 def test_without_verdicts_the_cell_ending_decides():
     timeout = error("CellTimeoutError", "the cell ran over its time limit of 20 s")
     assert judge([timeout]) == ("time limit", "the cell ran over its time limit of 20 s")
+    interrupted = [error("KeyboardInterrupt"), timeout]  # what nbclient leaves at the limit
+    assert judge(interrupted) == ("time limit", "the cell ran over its time limit of 20 s")
+    assert judge([error("NameError", "x")], interrupted) == (
+        "time limit",
+        "the answer cell: the cell ran over its time limit of 20 s",
+    )
     broken = [error("ModuleNotFoundError", "No module named 'y'")]
     assert judge([error("NameError", "x")], broken) == (
         "error",

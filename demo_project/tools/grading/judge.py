@@ -41,10 +41,10 @@ def verdicts(cell: dict, exercise: str) -> list[dict]:
 
 
 def error_of(cell: dict | None) -> dict | None:
-    for output in (cell or {}).get("outputs", []):
-        if output.get("output_type") == "error":
-            return output
-    return None
+    """The cell's error; at a time limit, nbclient's note after the KeyboardInterrupt."""
+    errors = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
+    timeouts = [error for error in errors if error.get("ename") == "CellTimeoutError"]
+    return (timeouts or errors or [None])[0]
 
 
 def headline(error: dict) -> str:
