@@ -89,7 +89,7 @@ notebooks: install
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install
-	$(BIN)/python -m demo_project.lab.exercises $(if $(FORCE),--force)
+	$(BIN)/python -m demo_project.tools.exercises $(if $(FORCE),--force)
 
 # Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks).
 grade: install
@@ -107,7 +107,7 @@ progress: install
 
 # A measurement, not a test: it exits 0 and prints MISS beside a target it did not meet.
 bench: install
-	$(BIN)/python -m demo_project.lab.bench --csv var/bench.csv --png var/bench.png --md var/bench.md
+	$(BIN)/python -m demo_project.tools.bench --csv var/bench.csv --png var/bench.png --md var/bench.md
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

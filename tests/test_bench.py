@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from demo_project.lab import bench
+from demo_project.tools import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,7 @@ def run_quick_bench(tmp_path: Path) -> subprocess.CompletedProcess:
     # The benchmark reseeds whatever database it is given: keep it on the embedded one.
     for name in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "demo_project.lab.bench", "--quick"]
+    command = [sys.executable, "-m", "demo_project.tools.bench", "--quick"]
     command += ["--csv", str(tmp_path / "bench.csv"), "--png", str(tmp_path / "bench.png")]
     command += ["--md", str(tmp_path / "bench.md")]
     return subprocess.run(

@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from demo_project.lab import exercises as generator
 from demo_project.lab.checks import EXERCISES
+from demo_project.tools import exercises as generator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))

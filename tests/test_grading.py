@@ -51,7 +51,16 @@ FULL = {
     "08-the-reference-reviewed": 7,
 }
 FIVE = "05-selectors-and-n-plus-one"
-NOT_DONE = {e: "not done" for e in ("5.1", "5.2", "5.3", "5.4")}
+REVIEW = {e: "needs review" for e in ("5.1", "5.2", "5.3", "5.4")}
+TAMPERING = [
+    "ast-transformer",
+    "drop-recorder",
+    "input-transformer",
+    "raw-connection",
+    "registry",
+    "replace-check",
+    "zero-panel",
+]
 # (learner, notebook) -> (points, the status of each exercise that did not pass)
 WRONG = {
     ("n-plus-one", FIVE): (9, {"5.1": "failed"}),
@@ -61,20 +70,27 @@ WRONG = {
     ("eager-invalidation", "06-caching"): (2, {"6.2": "failed hidden", "6.3": "failed hidden"}),
     ("edited-check", "07-auth"): (4, {"7.1": "failed"}),
     ("endless-loop", "04-services"): (6, {"4.2": "time limit"}),
-    ("import-fails", "08-the-reference-reviewed"): (3, {"8.2": "error"}),
+    # An import an answer does not need is a reason to look: the audit holds the marks back.
+    ("import-fails", "08-the-reference-reviewed"): (
+        0,
+        {"8.1": "needs review", "8.2": "needs review"},
+    ),
     ("reordered", "03-the-api"): (6, {}),
     ("broken-json", FIVE): (0, {e: "not graded" for e in ("5.1", "5.2", "5.3", "5.4")}),
-    # Attacks from inside the sandbox
-    ("peer-sabotage", FIVE): (0, NOT_DONE),
+    # Attacks from inside the sandbox: each held back by the audit, and contained by the
+    # sandbox whatever the audit says (what they saw is in the detail)
+    ("peer-sabotage", FIVE): (0, REVIEW),
     ("victim-a", FIVE): (11, {}),
     ("victim-b", FIVE): (11, {}),
-    ("outlive-the-grader", FIVE): (11, {}),
-    ("spy-proc", FIVE): (9, {"5.1": "failed"}),
-    ("edit-checks", FIVE): (0, NOT_DONE),
-    ("network", FIVE): (9, {"5.1": "failed"}),
-    ("bombs", FIVE): (9, {"5.1": "error"}),
+    ("outlive-the-grader", FIVE): (0, REVIEW),
+    ("spy-proc", FIVE): (0, REVIEW),
+    ("edit-checks", FIVE): (0, REVIEW),
+    ("network", FIVE): (0, REVIEW),
+    ("bombs", FIVE): (0, REVIEW),
+    # Tampering with the checks in the kernel: the audit names it
+    **{(f"tamper-{kind}", FIVE): (0, REVIEW) for kind in TAMPERING},
 }
-SUBMISSIONS = 8 + 8 + 19
+SUBMISSIONS = 8 + 8 + 19 + len(TAMPERING)
 TOKENS = ("outlive-the-grader-token", "process-bomb-token")
 NETWORK_PORT = 47823  # the port tests/submissions/network tries on loopback
 
@@ -191,7 +207,8 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     assert "rolled back" in row("eager-invalidation", six, "6.2")["detail"]
     assert "time limit of 20 s" in row("endless-loop", "04-services", "4.2")["detail"]
     assert (
-        "ModuleNotFoundError" in row("import-fails", "08-the-reference-reviewed", "8.2")["detail"]
+        "the answer cell failed: ModuleNotFoundError"
+        in row("import-fails", "08-the-reference-reviewed", "8.2")["detail"]
     )
     notes = row("edited-check", "07-auth", "7.1")["notes"]
     assert "check cell of 7.1 edited: graded with the original" in notes
@@ -201,11 +218,17 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     (other,) = [r for r in rows if r["learner"] == "my-notes"]
     assert other["status"] == "not graded" and "not one of the workbook's" in other["notes"]
 
-    # What the attacks saw from inside.
+    # What the attacks saw from inside, as the checks reported it behind the audit's reasons.
+    assert "the checks said: failed" in row("spy-proc", FIVE, "5.1")["detail"]
     assert "saw 0 grader command lines" in row("spy-proc", FIVE, "5.1")["detail"]
     assert "no network" in row("network", FIVE, "5.1")["detail"]
-    assert "MemoryError" in row("bombs", FIVE, "5.1")["detail"]
+    assert "the answer cell failed: MemoryError" in row("bombs", FIVE, "5.1")["detail"]
     assert "outputs cut at 2,000,000 bytes" in row("bombs", FIVE, "5.1")["notes"]
+    for exercise in ("5.1", "5.2", "5.3", "5.4"):  # nothing to copy: every answer undefined
+        assert "the checks said: not done" in row("peer-sabotage", FIVE, exercise)["detail"]
+        assert "the checks said: passed" in row("outlive-the-grader", FIVE, exercise)["detail"]
+    assert "imports `socket`" in row("network", FIVE, "5.1")["detail"]
+    assert "replaces `checks.check`" in row("tamper-replace-check", FIVE, "5.1")["detail"]
 
 
 def test_nbgrader_takes_a_solution_as_it_is_and_grades_like_the_grader(tmp_path):

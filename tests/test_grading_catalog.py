@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from demo_project.catalog.generator import generate_catalog
 from demo_project.catalog.models import Category, Item, Review, Tag
-from demo_project.lab.checks import HIDDEN_CATALOGS
+from demo_project.lab.checks.core import HIDDEN_CATALOGS
 
 pytestmark = pytest.mark.django_db
 # sha256 of every row (passwords aside) of the default catalogs, as generated before

@@ -298,3 +298,26 @@ def test_a_client_made_in_a_thread_is_seen_too(transactional_db, lab_kit):
     with QueryPanel(show=False) as panel, ThreadPoolExecutor(max_workers=1) as pool:
         assert pool.submit(request).result() == 200
     assert panel.count == 2 and panel.from_other_threads == 2
+
+
+def test_a_statement_on_the_raw_driver_connection_is_counted_and_named(lab_kit):
+    connection.ensure_connection()
+    with QueryPanel(show=False) as panel:
+        list(Category.objects.order_by("id")[:1])
+        for _ in range(3):
+            cursor = connection.connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+    assert panel.count == 4
+    assert panel.raw == 3
+    assert [query.raw for query in panel.queries] == [False, True, True, True]
+    assert "on the raw driver connection" in panel.summary()
+    assert "(raw driver connection)" in str(panel)
+    assert panel.similar[0][0] == 3  # the raw N+1 is a similar group like any other
+
+
+def test_a_statement_through_djangos_cursor_is_counted_once(lab_kit):
+    with QueryPanel(show=False) as panel, connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert (panel.count, panel.raw) == (1, 0)

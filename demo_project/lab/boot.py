@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ready import BootError
+
 SETTINGS_MODULE = "demo_project.settings"
 DEFAULT_ITEMS = 100
 SANDBOX_ENVIRONMENT = {
@@ -28,10 +30,6 @@ SANDBOX_ENVIRONMENT = {
     "DJANGO_FAST_PASSWORD_HASHER": "1",
 }
 SWITCHES = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")
-
-
-class BootError(RuntimeError):
-    """boot() cannot do what was asked in this process."""
 
 
 @dataclass(repr=False)
@@ -113,6 +111,11 @@ class Lab:
 
 _lab: Lab | None = None
 _switches: dict[str, str] = {}
+
+
+def booted_lab() -> Lab | None:
+    """The Lab that boot() made in this process, or None before the first boot()."""
+    return _lab
 
 
 def _current_switches() -> dict[str, str]:

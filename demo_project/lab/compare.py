@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 
 from .queries import QueryPanel
+from .ready import require_django
 from .timing import format_duration, timed
 
 Variant = Callable[[], object] | str
@@ -92,9 +93,7 @@ def compare(
     Each size reseeds the catalog with that many items. A variant is a function of no
     arguments, or a ``"GET /api/v1/..."`` string run through ``client``.
     """
-    from .queries import _require_django
-
-    _require_django()
+    require_django()
     from demo_project.catalog.generator import DEFAULT_SEED, generate_catalog
 
     Comparison = _comparison_class()

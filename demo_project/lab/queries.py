@@ -9,6 +9,9 @@ the total time, each statement and the line of project code that issued it.
 Queries are seen through a database execute wrapper that the kit installs on every
 connection as it opens, so a query made by another thread (a thread pool, a threaded
 server) is seen too; Django's ``CaptureQueriesContext`` sees one connection only.
+A statement sent on the driver's own connection (``connection.connection.cursor()``)
+passes no execute wrapper: the driver reports it too (SQLite's trace callback, a cursor
+class on psycopg), and the panel shows it as a raw statement.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ready import require_django
 from .timing import format_duration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,9 @@ DJANGO_HANDLERS = os.path.join("django", "core", "handlers", "")
 
 _active: list[QueryPanel] = []
 _lock = threading.Lock()
+# Set while a statement runs through the execute wrapper: the driver's report of that
+# statement is then already counted.
+_wrapped = threading.local()
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,12 @@ class Query:
     thread: str
     many: bool = False
     thread_id: int = 0
+    raw: bool = False  # sent on the driver's connection, past Django's cursor
+
+    @property
+    def where(self) -> str:
+        """The origin, and for a raw statement the road it took."""
+        return f"{self.origin} (raw driver connection)" if self.raw else self.origin
 
     @property
     def shape(self) -> str:
@@ -150,27 +163,67 @@ def _record(execute, sql, params, many, context):
     if not _active:  # the common case: nobody is listening
         return execute(sql, params, many, context)
     started = time.perf_counter()
+    _wrapped.depth = getattr(_wrapped, "depth", 0) + 1
     try:
         return execute(sql, params, many, context)
     finally:
-        query = Query(
+        _wrapped.depth -= 1
+        _publish(
             sql=sql,
             params=tuple(params) if isinstance(params, list | tuple) else (),
             seconds=time.perf_counter() - started,
-            origin=_origin(),
-            thread=threading.current_thread().name,
             many=many,
-            thread_id=threading.get_ident(),
         )
-        with _lock:
-            for panel in _active:
-                panel._queries.append(query)
+
+
+def _publish(**query) -> None:
+    query = Query(
+        **query,
+        origin=_origin(),
+        thread=threading.current_thread().name,
+        thread_id=threading.get_ident(),
+    )
+    with _lock:
+        for panel in _active:
+            panel._queries.append(query)
+
+
+def _traced(sql) -> None:
+    """Count a statement the driver ran that no execute wrapper saw (a raw cursor's)."""
+    if _active and not getattr(_wrapped, "depth", 0):
+        _publish(sql=str(sql), params=(), seconds=0.0, raw=True)
+
+
+def _reporting_cursor(base: type) -> type:
+    """A psycopg cursor class that reports statements sent past Django's cursor."""
+
+    class ReportingCursor(base):
+        def execute(self, query, *args, **kwargs):
+            _traced(query)
+            return super().execute(query, *args, **kwargs)
+
+        def executemany(self, query, *args, **kwargs):
+            _traced(query)
+            return super().executemany(query, *args, **kwargs)
+
+    ReportingCursor.__name__ = ReportingCursor.__qualname__ = f"Reporting{base.__name__}"
+    return ReportingCursor
 
 
 def install(connection) -> None:
     """Make ``connection`` report its queries to the panels (once per connection)."""
     if _record not in connection.execute_wrappers:
         connection.execute_wrappers.append(_record)
+    driver = connection.connection
+    if driver is None:
+        return
+    if connection.vendor == "sqlite":
+        driver.set_trace_callback(_traced)
+    elif connection.vendor == "postgresql" and not getattr(
+        driver.cursor_factory, "reports_raw", False
+    ):
+        driver.cursor_factory = _reporting_cursor(driver.cursor_factory)
+        driver.cursor_factory.reports_raw = True
 
 
 def _on_connection_created(sender, connection, **kwargs) -> None:
@@ -187,19 +240,6 @@ def enable() -> None:
         install(connection)
 
 
-def _require_django() -> None:
-    """Raise a BootError that says what to do when Django is not set up yet."""
-    from django.apps import apps
-
-    if not apps.ready:
-        from .boot import BootError
-
-        raise BootError(
-            "Django is not set up yet: run `from demo_project.lab import boot` and "
-            "`lab = boot()` first, then use lab.queries(), lab.compare() or lab.explain()."
-        )
-
-
 # eq=False: panels compare by identity, so that leaving a nested panel removes that
 # panel from the listeners and not an outer one that happens to hold the same queries.
 @dataclass(eq=False)
@@ -212,7 +252,7 @@ class QueryPanel:
     _thread_id: int = field(default=0, repr=False)
 
     def __enter__(self) -> QueryPanel:
-        _require_django()
+        require_django()
         enable()
         self._queries.clear()
         self._thread_id = threading.get_ident()
@@ -239,6 +279,11 @@ class QueryPanel:
 
     def __len__(self) -> int:
         return self.count
+
+    @property
+    def raw(self) -> int:
+        """How many statements went past Django's cursor, on the driver's connection."""
+        return sum(query.raw for query in self.queries)
 
     @property
     def transaction_statements(self) -> int:
@@ -296,12 +341,14 @@ class QueryPanel:
             parts.append(f"{len(self.duplicates)} duplicated")
         if self.from_other_threads:
             parts.append(f"{self.from_other_threads} from other threads")
+        if self.raw:
+            parts.append(f"{self.raw} on the raw driver connection")
         return (self.title + ": " if self.title else "") + "; ".join(parts)
 
     def __str__(self) -> str:
         lines = [self.summary()]
         for number, query in enumerate(self.queries, 1):
-            lines.append(f"{number:>3}. {format_duration(query.seconds):>10}  {query.origin}")
+            lines.append(f"{number:>3}. {format_duration(query.seconds):>10}  {query.where}")
             lines.append(f"     sql: {query.readable()}")
         for count, query in self.similar:
             lines.append(f"similar {count}×, first from {query.origin}")
@@ -317,7 +364,7 @@ class QueryPanel:
         esc = html.escape
         rows = "".join(
             f"<tr><td>{n}</td><td style='white-space:nowrap'>{esc(format_duration(q.seconds))}"
-            f"</td><td style='white-space:nowrap'><code>{esc(q.origin)}</code></td>"
+            f"</td><td style='white-space:nowrap'><code>{esc(q.where)}</code></td>"
             f"<td style='text-align:left'><code class='sql'>{esc(q.readable())}</code></td></tr>"
             for n, q in enumerate(self.queries, 1)
         )

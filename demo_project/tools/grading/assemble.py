@@ -28,7 +28,7 @@ def load_assignments(solutions: Path = SOLUTIONS) -> dict[str, Assignment]:
     """Read every solution notebook and the exercise notebook generated from it."""
     import nbformat
 
-    from demo_project.lab.exercises import generate
+    from demo_project.tools.exercises import generate
 
     assignments = {}
     for path in sorted(solutions.glob("*.ipynb")):

@@ -80,11 +80,19 @@ def judge(exercise: Exercise, cells: dict, missing: set, ending: str, receipt: s
     check = cells.get(exercise.check_id)
     if check is None or check.get("execution_count") is None:
         return "not run", ending or "the check cell never ran"
+    error = error_of(check)
     if receipt:
         judged = from_verdicts(verdicts(check, exercise.id), receipt)
+        same = (
+            judged
+            and error
+            and error["ename"] in LEGACY
+            and error["evalue"].split("\n")[0] == judged[1]
+        )
+        if judged and same:
+            return judged[0], headline(error)  # the same message, with the catalog it ran on
         if judged:
-            return judged
-    error = error_of(check)
+            return judged[0], judged[1].removeprefix("✗ ")
     if error is None:
         return ("error", "the check cell recorded no verdict") if receipt else ("passed", "")
     if error["ename"] == "CellTimeoutError":

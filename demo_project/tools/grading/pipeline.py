@@ -71,8 +71,9 @@ def grade_one(
     reasons = audit(run.learner_sources)
     for exercise in assignment.exercises:
         status, detail = judge(exercise, cells, run.missing, ending, run.receipt)
-        if reasons:
-            status, detail = "needs review", "; ".join(reasons)
+        if reasons:  # what the checks said stays in the row, for the instructor to weigh
+            said = f"{status}: {detail}" if detail else status
+            status, detail = "needs review", f"{'; '.join(reasons)} (the checks said: {said})"
         points = exercise.points if status == "passed" else 0
         submission.rows.append(
             Row(submission.learner, assignment.stem, exercise.id, points, exercise.points,

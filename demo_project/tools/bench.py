@@ -1,4 +1,4 @@
-"""The workbook's benchmark: ``make bench`` (``python -m demo_project.lab.bench``).
+"""The workbook's benchmark: ``make bench`` (``python -m demo_project.tools.bench``).
 
 Every figure the README quotes comes from one run of this module: it boots the demo
 project in this process, measures each pair of variants side by side (interleaved by
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .timing import format_duration
+from demo_project.lab.timing import format_duration
 
 # The sections of the table, in order; tests/test_bench.py checks that each is present.
 ITEM_LIST = "item list"
@@ -165,7 +165,7 @@ def thousands(number: int) -> str:
 
 def _sandbox_environment() -> dict[str, str]:
     """Return the environment of a child: the embedded defaults, in-memory SQLite."""
-    from .boot import SANDBOX_ENVIRONMENT
+    from demo_project.lab.boot import SANDBOX_ENVIRONMENT
 
     env = dict(os.environ)
     for name in ("CACHE_URL", "CELERY_BROKER_URL"):
@@ -177,7 +177,7 @@ def _sandbox_environment() -> dict[str, str]:
 
 def run_child(*arguments: str) -> dict:
     """Run this module as ``--child ...`` in a fresh interpreter and return its result."""
-    command = [sys.executable, "-m", "demo_project.lab.bench", "--child", *arguments]
+    command = [sys.executable, "-m", "demo_project.tools.bench", "--child", *arguments]
     finished = subprocess.run(
         command, env=_sandbox_environment(), stdout=subprocess.PIPE, text=True, check=False
     )
@@ -283,8 +283,7 @@ def calibrate_panel(results: Results, plan: Plan) -> float:
     out a little larger than without the instrument; the table shows both.
     """
     from demo_project.catalog.models import Tag
-
-    from .queries import QueryPanel
+    from demo_project.lab.queries import QueryPanel
 
     count = plan.calibration_queries
 
@@ -366,8 +365,7 @@ def item_rows_optimized() -> list[dict]:
 
 def bench_item_list(results: Results, plan: Plan, client, per_query: float) -> None:
     from demo_project.catalog.generator import generate_catalog
-
-    from .compare import compare
+    from demo_project.lab.compare import compare
 
     # Both variants must produce the same rows, or the comparison means nothing.
     generate_catalog(items=plan.list_sizes[0])
@@ -426,8 +424,7 @@ def bench_cached_read(results: Results, plan: Plan) -> None:
     from django.core.cache import cache
 
     from demo_project.catalog import selectors
-
-    from .compare import compare
+    from demo_project.lab.compare import compare
 
     def cold() -> list[dict]:
         cache.clear()
@@ -461,8 +458,7 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
     from django.db import transaction
 
     from demo_project.catalog.models import Item
-
-    from .compare import compare
+    from demo_project.lab.compare import compare
 
     count = plan.creates
 
@@ -507,7 +503,7 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
 
 
 def bench_boot(results: Results, plan: Plan) -> None:
-    from .compare import compare
+    from demo_project.lab.compare import compare
 
     variants = {BARE: None, "boot(items=0)": 0, "boot() (100 items, the lessons' default)": 100}
     reported: dict[str, list[float]] = {name: [] for name in variants}
@@ -597,7 +593,7 @@ def bench_test_suite(results: Results) -> None:
 
 
 def bench_deep_page(results: Results, plan: Plan, client, cursor: str) -> None:
-    from .compare import compare
+    from demo_project.lab.compare import compare
 
     page = plan.deep_page
     first_row = (page - 1) * PAGE_SIZE + 1
@@ -814,7 +810,7 @@ def describe_machine(lab) -> str:
 
 def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Results:
     """Run every benchmark of ``plan``, print the table, write CSV, Markdown and PNG."""
-    from . import boot
+    from demo_project.lab import boot
 
     lab = boot(items=plan.list_sizes[0])
     results = Results()
@@ -849,7 +845,7 @@ def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Res
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m demo_project.lab.bench",
+        prog="python -m demo_project.tools.bench",
         description="Measure the workbook's claims side by side and check them against targets.",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (for the test)")

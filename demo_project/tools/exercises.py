@@ -1,8 +1,8 @@
 """Write ``exercises/`` from ``solutions/`` with nbgrader's own preprocessors.
 
-    python -m demo_project.lab.exercises            # what `make exercises` runs
-    python -m demo_project.lab.exercises --check    # exit 1 if exercises/ is out of step
-    python -m demo_project.lab.exercises --force    # overwrite notebooks changed by hand
+    python -m demo_project.tools.exercises            # what `make exercises` runs
+    python -m demo_project.tools.exercises --check    # exit 1 if exercises/ is out of step
+    python -m demo_project.tools.exercises --force    # overwrite notebooks changed by hand
 
 Each solution notebook goes through nbgrader's ``LockCells``, ``ClearSolutions`` (every
 ``### BEGIN SOLUTION`` region becomes ``raise NotImplementedError()``), ``ClearOutput``,

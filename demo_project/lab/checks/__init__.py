@@ -1,0 +1,114 @@
+"""Self-checks of the exercise notebooks: run the learner's answer, compare, explain.
+
+    from demo_project.lab.checks import check
+    check("5.1")
+
+``check`` finds the answer by name in the notebook (``active_item_rows`` for 5.1), runs it
+on catalogs the learner has not seen (other seeds and sizes), compares with the reference
+answer, holds the query budget with a silent query panel, and then either prints one
+``✓`` line or raises:
+
+- ``NotDone``: the answer still raises ``NotImplementedError`` (or was never run);
+- ``CheckFailed``: the answer is wrong; the message says what was expected, what came
+  back, which queries ran, and gives a hint;
+- ``HiddenCheckFailed``: the same, for the extra checks only the grader runs
+  (``check("5.1", hidden=True)``).
+
+All three show as a short message in the notebook, not a traceback through the kit
+(IPython's ``_render_traceback_`` hook). Every check leaves the catalog as the notebook's
+``boot()`` made it. Each lesson's checks live in ``lessonNN.py``; ``core.py`` holds what
+they share.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..boot import booted_lab
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from .core import EXERCISES, CheckFailed, Context, ExerciseError, HiddenCheckFailed, NotDone
+
+__all__ = ["EXERCISES", "CheckFailed", "ExerciseError", "HiddenCheckFailed", "NotDone", "check"]
+LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08)
+
+
+VERDICT_MIME = "application/vnd.workbook.verdict+json"
+
+
+def check(
+    exercise_id: str,
+    *,
+    hidden: bool = False,
+    namespace: dict | None = None,
+    receipt: str | None = None,
+) -> None:
+    """Check the answer to ``exercise_id`` found in the calling notebook; print one ✓ line.
+
+    With a ``receipt`` (the grader writes one into the check cells it runs), the outcome is
+    also sent as a structured verdict that carries it, whatever the outcome: the grader
+    counts only verdicts with its receipt, from its own check cells.
+    """
+    namespace = sys._getframe(1).f_globals if namespace is None else namespace
+    try:
+        summary = _run(exercise_id, hidden, namespace)
+    except NotDone as outcome:
+        _send(receipt, exercise_id, hidden, "not done", outcome.headline())
+        raise
+    except CheckFailed as outcome:
+        _send(receipt, exercise_id, hidden, "failed", outcome.headline())
+        raise
+    except Exception as error:  # an interrupt is the grader's time limit, not a verdict
+        _send(receipt, exercise_id, hidden, "error", f"{type(error).__name__}: {error}")
+        raise
+    kind = "hidden checks" if hidden else "passes"
+    line = f"✓ Exercise {exercise_id} {kind}: {summary}"
+    print(line)
+    _send(receipt, exercise_id, hidden, "passed", line)
+
+
+def _run(exercise_id: str, hidden: bool, namespace: dict) -> str:
+    if exercise_id not in EXERCISES:
+        raise KeyError(f"No exercise {exercise_id!r}; the exercises are {', '.join(EXERCISES)}.")
+    spec = EXERCISES[exercise_id]
+    answers = []
+    for name in spec.answers:
+        if name not in namespace:
+            raise NotDone(
+                exercise_id,
+                f"`{name}` is not defined.",
+                details=["Run the setup cell and the answer cell above, then this one."],
+            )
+        answers.append(namespace[name])
+    lab = booted_lab()
+    if lab is None:
+        raise NotDone(
+            exercise_id,
+            "Django is not set up in this kernel.",
+            details=["Run the setup cell at the top (lab = boot(...)) first."],
+        )
+    try:
+        return spec.run(Context(exercise_id, hidden, lab), *answers)
+    except CheckFailed as failure:
+        if hidden and not isinstance(failure, HiddenCheckFailed):
+            raise HiddenCheckFailed(
+                failure.exercise, failure.message, details=failure.details
+            ) from None
+        raise
+    finally:
+        lab.reseed()
+
+
+def _send(receipt: str | None, exercise_id: str, hidden: bool, status: str, message: str):
+    """Send the verdict as structured output, for the grader; nothing without a receipt."""
+    if receipt is None:
+        return
+    from IPython.display import display
+
+    verdict = {
+        "exercise": exercise_id,
+        "hidden": hidden,
+        "status": status,
+        "message": message,
+        "receipt": receipt,
+    }
+    display({VERDICT_MIME: verdict}, raw=True)
