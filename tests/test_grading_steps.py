@@ -171,8 +171,15 @@ def test_only_the_check_cells_own_verdicts_count():
 def test_without_verdicts_the_cell_ending_decides():
     timeout = error("CellTimeoutError", "the cell ran over its time limit of 20 s")
     assert judge([timeout]) == ("time limit", "the cell ran over its time limit of 20 s")
-    interrupted = [error("KeyboardInterrupt"), timeout]  # what nbclient leaves at the limit
+    interrupted = [error("KeyboardInterrupt"), timeout]
     assert judge(interrupted) == ("time limit", "the cell ran over its time limit of 20 s")
+    found = cells([error("KeyboardInterrupt")])  # nbclient's reply says what the limit did
+    found["ex5-1-check"]["metadata"] = {"execute_reply": {"status": "error", **timeout}}
+    found["ex5-1-check"]["metadata"]["execute_reply"].pop("traceback")
+    assert judging.judge(EXERCISE, found, set(), "", RECEIPT) == (
+        "time limit",
+        "the cell ran over its time limit of 20 s",
+    )
     assert judge([error("NameError", "x")], interrupted) == (
         "time limit",
         "the answer cell: the cell ran over its time limit of 20 s",

@@ -41,7 +41,10 @@ def verdicts(cell: dict, exercise: str) -> list[dict]:
 
 
 def error_of(cell: dict | None) -> dict | None:
-    """The cell's error; at a time limit, nbclient's note after the KeyboardInterrupt."""
+    """The cell's error; at a time limit, nbclient's reply rather than the KeyboardInterrupt."""
+    reply = (cell or {}).get("metadata", {}).get("execute_reply", {})
+    if reply.get("ename") == "CellTimeoutError":
+        return {"output_type": "error", **reply}
     errors = [o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"]
     timeouts = [error for error in errors if error.get("ename") == "CellTimeoutError"]
     return (timeouts or errors or [None])[0]

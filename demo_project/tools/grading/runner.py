@@ -58,7 +58,15 @@ def client_for(nb, *, cell_timeout: float, folder: str):
         shutdown_kernel="immediate",
         record_timing=False,
         resources={"metadata": {"path": folder}},
+        on_cell_executed=record_reply,
     )
+
+
+def record_reply(cell, cell_index, execute_reply):
+    """Keep how the cell ended (a time limit leaves only a KeyboardInterrupt in its outputs)."""
+    content = (execute_reply or {}).get("content", {})
+    keys = ("status", "ename", "evalue")
+    cell.metadata["execute_reply"] = {key: str(content.get(key, "")) for key in keys}
 
 
 def execute(nb, *, cell_timeout: float, timeout: float, folder: str) -> str:
