@@ -146,6 +146,15 @@ def test_a_failed_verdict_says_what_failed():
     assert judge([verdict("not done", message="stub")]) == ("not done", "stub")
 
 
+def test_a_failed_answer_cell_says_more_than_its_checks_not_done():
+    broken = [error("MemoryError")]
+    not_done = [verdict("not done", message="✗ not defined"), error("NotDone", "✗ not defined")]
+    assert judge(not_done, broken) == (
+        "error",
+        "the answer cell failed: MemoryError",
+    )
+
+
 def test_a_verdict_without_this_runs_receipt_is_a_forgery():
     forged = [verdict(receipt="guess"), verdict(hidden=True, receipt="guess")]
     assert judge(forged)[0] == "needs review"

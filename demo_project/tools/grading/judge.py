@@ -84,8 +84,11 @@ def judge(exercise: Exercise, cells: dict, missing: set, ending: str, receipt: s
     if check is None or check.get("execution_count") is None:
         return "not run", ending or "the check cell never ran"
     error = error_of(check)
+    answer = error_of(cells.get(exercise.answer_id))
     if receipt:
         judged = from_verdicts(verdicts(check, exercise.id), receipt)
+        if judged and judged[0] in {"not done", "failed", "error"} and answer is not None:
+            judged = None  # the answer cell's own failure says more: judged below
         same = (
             judged
             and error
@@ -100,7 +103,6 @@ def judge(exercise: Exercise, cells: dict, missing: set, ending: str, receipt: s
         return ("error", "the check cell recorded no verdict") if receipt else ("passed", "")
     if error["ename"] == "CellTimeoutError":
         return "time limit", error["evalue"]
-    answer = error_of(cells.get(exercise.answer_id))
     if answer is not None:
         if answer["ename"] == "CellTimeoutError":
             return "time limit", f"the answer cell: {answer['evalue']}"
