@@ -215,7 +215,7 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     assert "check cell of 7.2 deleted: restored" in notes
     assert "cells reordered" in row("reordered", "03-the-api", "3.1")["notes"]
     assert "invalid JSON" in row("broken-json", FIVE, "5.1")["detail"]
-    (other,) = [r for r in rows if r["learner"] == "my-notes"]
+    (other,) = [r for r in rows if r["learner"] == "not-a-workbook"]  # the folder names it
     assert other["status"] == "not graded" and "not one of the workbook's" in other["notes"]
 
     # What the attacks saw from inside, as the checks reported it behind the audit's reasons.
