@@ -25,7 +25,8 @@ help:
 	@echo "make notebooks  re-execute every lesson and solution in place (refresh outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/ (FORCE=1 overwrites notebooks changed by hand)"
 	@echo "make grade SUBMISSIONS=dir  grade learners' exercise notebooks: a table, and var/grades.csv"
-	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook"
+	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
+	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -90,7 +91,7 @@ notebooks: install
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		$(LESSONS) $(SOLUTIONS)
 
-.PHONY: exercises grade bench-grading
+.PHONY: exercises grade bench-grading progress
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install
@@ -99,11 +100,16 @@ exercises: install
 # Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks).
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "Say what to grade: make grade SUBMISSIONS=collected/"; exit 2; }
-	$(BIN)/python -m demo_project.lab.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
+	$(BIN)/python -m demo_project.tools.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
 
-# A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs.
+# A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs in the
+# sandbox, then by nbgrader's autograde.
 bench-grading: install
 	$(BIN)/python tests/bench_grading.py
+
+# A learner's own progress: exercises/ run afresh (nothing written into it), visible checks.
+progress: install
+	$(BIN)/python -m demo_project.tools.grading.progress exercises --png var/progress.png
 
 # A measurement, not a test: it exits 0 and prints MISS beside a target it did not meet.
 bench: install

@@ -4,31 +4,42 @@ One run of the command, as the instructor guide writes it, over the solutions (f
 marks), the unsolved exercises (zero, every exercise "not done", no crash) and the
 deliberately wrong learners' copies in tests/submissions/: a right answer with an N+1, a
 hard-coded answer that fits only the catalog the learner sees, a cache that is never
-invalidated, invalidation that only the hidden checks catch, an edited and a deleted
-check cell, an endless loop, an import that fails, reordered cells, a file cut short and a
-notebook that is none of the workbook's. Then the same command must not have changed a
-byte of what it graded. The other tests build submissions in memory, without a kernel.
+invalidated, invalidation that only the hidden checks catch, an order by -id that only a
+hidden catalog catches, an edited and a deleted check cell, an endless loop, an import
+that fails, reordered cells, a file cut short and a notebook that is none of the
+workbook's. In the same run, submissions attack the grader and their classmates from the
+sandbox: one rewrites and deletes two classmates' notebooks (and runs their answers),
+one leaves a process behind to rewrite the CSV, one reads the grader's command line from
+/proc, one edits the kit's checks, one reaches for the network, one bombs memory, output
+and processes. Each gets its marks, the classmates theirs, and afterwards not a byte of
+what was graded or of the project has changed, the CSV is the grader's, and no process
+the submissions started is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from demo_project.lab import grading
 from demo_project.lab.checks import EXERCISES
+from demo_project.tools.grading.report import CSV_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADED = ["solutions", "exercises", "tests/submissions"]
+# The kernels run on the embedded defaults: parallel submissions share no database.
+CLEARED_ENVIRONMENT = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
 FULL = {
     "01-models": 8,
     "02-schemas": 8,
@@ -40,45 +51,98 @@ FULL = {
     "08-the-reference-reviewed": 7,
     "09-async-ninja": 5,
 }
+FIVE = "05-selectors-and-n-plus-one"
+REVIEW = {e: "needs review" for e in ("5.1", "5.2", "5.3", "5.4")}
+TAMPERING = [
+    "ast-transformer",
+    "drop-recorder",
+    "input-transformer",
+    "raw-connection",
+    "registry",
+    "replace-check",
+    "zero-panel",
+]
 # (learner, notebook) -> (points, the status of each exercise that did not pass)
 WRONG = {
-    ("n-plus-one", "05-selectors-and-n-plus-one"): (9, {"5.1": "failed"}),
-    ("hard-coded", "05-selectors-and-n-plus-one"): (7, {"5.4": "failed"}),
+    ("n-plus-one", FIVE): (9, {"5.1": "failed"}),
+    ("hard-coded", FIVE): (7, {"5.4": "failed"}),
+    ("orders-by-id", FIVE): (9, {"5.2": "failed hidden"}),
     ("stale-cache", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
     # Invalidating before the commit: the learner's own check says so (a stated requirement).
     ("eager-invalidation", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
     ("edited-check", "07-auth"): (4, {"7.1": "failed"}),
     ("endless-loop", "04-services"): (6, {"4.2": "time limit"}),
-    ("import-fails", "08-the-reference-reviewed"): (3, {"8.2": "error"}),
+    # An import an answer does not need is a reason to look: the audit holds the marks back.
+    ("import-fails", "08-the-reference-reviewed"): (
+        0,
+        {"8.1": "needs review", "8.2": "needs review"},
+    ),
     ("reordered", "03-the-api"): (6, {}),
-    (
-        "broken-json",
-        "05-selectors-and-n-plus-one",
-    ): (0, {e: "not graded" for e in ("5.1", "5.2", "5.3", "5.4")}),
+    ("broken-json", FIVE): (0, {e: "not graded" for e in ("5.1", "5.2", "5.3", "5.4")}),
+    # Attacks from inside the sandbox: each held back by the audit, and contained by the
+    # sandbox whatever the audit says (what they saw is in the detail)
+    ("peer-sabotage", FIVE): (0, REVIEW),
+    ("victim-a", FIVE): (11, {}),
+    ("victim-b", FIVE): (11, {}),
+    ("outlive-the-grader", FIVE): (0, REVIEW),
+    ("spy-proc", FIVE): (0, REVIEW),
+    ("edit-checks", FIVE): (0, REVIEW),
+    ("network", FIVE): (0, REVIEW),
+    ("bombs", FIVE): (0, REVIEW),
+    # Tampering with the checks in the kernel: the audit names it
+    **{(f"tamper-{kind}", FIVE): (0, REVIEW) for kind in TAMPERING},
 }
+SUBMISSIONS = (
+    2 * len(FULL)  # solutions/ and exercises/
+    + len([p for p in (ROOT / "tests" / "submissions").iterdir() if p.is_dir()])
+)
+TOKENS = ("outlive-the-grader-token", "process-bomb-token")
+NETWORK_PORT = 47823  # the port tests/submissions/network tries on loopback
 
 
 def fingerprints(paths: list[str]) -> dict[str, tuple[str, float]]:
     found = {}
     for folder in paths:
-        for path in sorted((ROOT / folder).rglob("*.ipynb")):
-            found[str(path)] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime)
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[str(path)] = (digest, path.stat().st_mtime)
+    return found
+
+
+def survivors() -> list[str]:
+    """Command lines of live processes that a submission started (they carry a token)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if any(token in text for token in TOKENS):
+            found.append(text)
     return found
 
 
 def run_the_guides_command(tmp_path: Path):
     """Run the guide's command; return its output, the CSV rows and the fingerprints."""
-    before = fingerprints(GRADED)
-    env = {k: v for k, v in os.environ.items() if k not in grading.CLEARED_ENVIRONMENT}
-    command = [sys.executable, "-m", "demo_project.lab.grading", *GRADED]
+    before = fingerprints([*GRADED, "demo_project"])
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENVIRONMENT}
+    command = [sys.executable, "-m", "demo_project.tools.grading", *GRADED]
     command += ["--jobs", "2", "--cell-timeout", "20", "--csv", str(tmp_path / "grades.csv")]
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    after = fingerprints(GRADED)
+    with socket.socket() as listener:  # what the network submission would reach, outside
+        with contextlib.suppress(OSError):  # already taken: something listens there anyway
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", NETWORK_PORT))
+            listener.listen()
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False
+        )
+    written = (tmp_path / "grades.csv").read_bytes()
+    time.sleep(3)  # a process left behind would rewrite the CSV by now
+    after = fingerprints([*GRADED, "demo_project"])
     with (tmp_path / "grades.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return result, rows, before, after
+    return result, rows, before, after, written
 
 
 def points_of(rows, learner, notebook):
@@ -87,28 +151,34 @@ def points_of(rows, learner, notebook):
     return sum(float(row["points"]) for row in mine), {row["exercise"]: row for row in mine}
 
 
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_path):
-    # One test, not one per claim: each would grade all 26 notebooks again in its own
-    # pytest-xdist worker.
-    result, rows, before, after = run_the_guides_command(tmp_path)
+    # One test, not one per claim: each would grade every notebook again.
+    result, rows, before, after, written = run_the_guides_command(tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert before == after, "grading never modifies a submission"
+    assert before == after, "grading changes no submission and no file of the project"
+    assert (tmp_path / "grades.csv").read_bytes() == written, "the CSV is the grader's alone"
+    assert survivors() == [], "every process a submission started is gone"
 
     # Progress on stderr, a table per notebook on stdout.
-    assert "[1/26] " in result.stderr and "[26/26] " in result.stderr
-    assert "26 submissions graded in" in result.stderr
+    assert "[1/" in result.stderr and f"[{SUBMISSIONS}/{SUBMISSIONS}] " in result.stderr
+    assert f"{SUBMISSIONS} submissions graded in" in result.stderr
+    assert not result.stdout.startswith("UNSANDBOXED")
     lines = result.stdout.splitlines()
-    assert "05-selectors-and-n-plus-one (4 exercises, 11 points)" in lines
+    assert f"{FIVE} (4 exercises, 11 points)" in lines
     assert ["n-plus-one", "0F", "2", "3", "4", "9/11"] in [line.split() for line in lines]
     assert ["exercises", "0N", "0N", "0N", "0N", "0/11"] in [line.split() for line in lines]
     assert ["solutions", "2", "2", "3", "4", "11/11"] in [line.split() for line in lines]
     assert any(line.split()[:1] == ["eager-invalidation"] and "0H" in line for line in lines)
 
-    # The CSV: one row per learner and exercise.
+    # The CSV: one row per learner and exercise, with the file's path.
     keys = [(row["learner"], row["notebook"], row["exercise"]) for row in rows]
     assert len(keys) == len(set(keys))
-    assert list(rows[0]) == grading.CSV_FIELDS
+    assert list(rows[0]) == CSV_FIELDS
     assert sum(1 for row in rows if row["learner"] == "solutions") == len(EXERCISES) == 22
+    assert {row["path"] for row in rows if row["learner"] == "victim-a"} == {
+        f"tests/submissions/victim-a/{FIVE}.ipynb"
+    }
 
     # The solutions: full marks; the unsolved exercises: zero, every exercise "not done".
     for notebook, full in FULL.items():
@@ -131,144 +201,46 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     def row(learner, notebook, exercise):
         return points_of(rows, learner, notebook)[1][exercise]
 
-    five, six = "05-selectors-and-n-plus-one", "06-caching"
-    detail = row("n-plus-one", five, "5.1")["detail"]
+    six = "06-caching"
+    detail = row("n-plus-one", FIVE, "5.1")["detail"]
     assert "the list is right, but it took 183 queries; the budget is 1 query" in detail
     assert "a catalog of 100 items (seed 42)" in detail
-    assert "seed 7" in row("hard-coded", five, "5.4")["detail"]  # right on the data it saw
+    assert "seed 7" in row("hard-coded", FIVE, "5.4")["detail"]  # right on the data it saw
+    assert "(hidden check)" in row("orders-by-id", FIVE, "5.2")["detail"]
     assert "stale" in row("stale-cache", six, "6.2")["detail"]
     assert "(hidden check)" not in row("eager-invalidation", six, "6.2")["detail"]
     assert "rolled back" in row("eager-invalidation", six, "6.2")["detail"]
     assert "time limit of 20 s" in row("endless-loop", "04-services", "4.2")["detail"]
     assert (
-        "ModuleNotFoundError" in row("import-fails", "08-the-reference-reviewed", "8.2")["detail"]
+        "the answer cell failed: ModuleNotFoundError"
+        in row("import-fails", "08-the-reference-reviewed", "8.2")["detail"]
     )
     notes = row("edited-check", "07-auth", "7.1")["notes"]
     assert "check cell of 7.1 edited: graded with the original" in notes
     assert "check cell of 7.2 deleted: restored" in notes
     assert "cells reordered" in row("reordered", "03-the-api", "3.1")["notes"]
-    assert "invalid JSON" in row("broken-json", five, "5.1")["detail"]
-    (other,) = [r for r in rows if r["learner"] == "my-notes"]
+    assert "invalid JSON" in row("broken-json", FIVE, "5.1")["detail"]
+    (other,) = [r for r in rows if r["learner"] == "not-a-workbook"]  # the folder names it
     assert other["status"] == "not graded" and "not one of the workbook's" in other["notes"]
 
-
-# ---------------------------------------------------------------------------------------
-# Without a kernel
-
-
-@pytest.fixture(scope="module")
-def assignments():
-    return grading.load_assignments()
-
-
-def test_learners_are_named_by_their_folder_or_their_own_file_name(tmp_path, assignments):
-    (tmp_path / "alice").mkdir()
-    (tmp_path / "alice" / "05-selectors-and-n-plus-one.ipynb").write_text("{}")
-    (tmp_path / "bob.ipynb").write_text("{}")
-    (tmp_path / ".ipynb_checkpoints").mkdir()
-    (tmp_path / ".ipynb_checkpoints" / "bob-checkpoint.ipynb").write_text("{}")
-    found = grading.find_submissions([tmp_path], assignments)
-    assert sorted(s.learner for s in found) == ["alice", "bob"]
-
-
-def test_a_notebook_is_recognized_by_metadata_name_or_cells(assignments):
-    released = json.loads((ROOT / "exercises" / "07-auth.ipynb").read_text())
-    assert grading.identify(Path("x.ipynb"), released, assignments) == "07-auth"
-    released["metadata"].pop("workbook")
-    assert grading.identify(Path("x.ipynb"), released, assignments) == "07-auth"
-    assert grading.identify(Path("06-caching.ipynb"), None, assignments) == "06-caching"
-    assert grading.identify(Path("notes.ipynb"), {"cells": []}, assignments) is None
-
-
-def released(stem: str) -> dict:
-    return json.loads(nbformat.writes(nbformat.read(ROOT / "exercises" / f"{stem}.ipynb", 4)))
-
-
-def gid(cell) -> str | None:
-    return cell.get("metadata", {}).get("grade_id")
-
-
-def test_deleted_and_edited_cells_are_restored_and_said_so(assignments):
-    nb = released("07-auth")
-    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
-    nb["cells"][ids.index("ex7-1-check")]["source"] = "print('✓')"
-    del nb["cells"][ids.index("ex7-2-check")]
-    run, notes, missing = grading.build_run(nb, assignments["07-auth"])
-    assert notes == [
-        "check cell of 7.1 edited: graded with the original",
-        "check cell of 7.2 deleted: restored",
-    ]
-    assert missing == set()
-    checks = [c.source for c in run.cells if gid(c) in {"ex7-1-check", "ex7-2-check"}]
-    assert all("hidden=True" in source for source in checks)
-
-
-def test_a_deleted_answer_is_not_done_and_own_cells_stay_in_place(assignments):
-    nb = released("07-auth")
-    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
-    del nb["cells"][ids.index("ex7-1-answer")]
-    mine = {"cell_type": "code", "source": "print('mine')", "metadata": {}, "outputs": []}
-    ids.remove("ex7-1-answer")
-    nb["cells"].insert(ids.index("ex7-1-check") + 1, mine)  # right after the 7.1 check
-    run, notes, missing = grading.build_run(nb, assignments["07-auth"])
-    assert notes == ["answer cell of 7.1 deleted"] and missing == {"7.1"}
-    sources = [c.source for c in run.cells]
-    assert sources.index("print('mine')") == [gid(c) for c in run.cells].index("ex7-1-check") + 1
-
-
-def test_reordered_cells_run_in_the_workbook_order(assignments):
-    nb = released("03-the-api")
-    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
-    a, b = ids.index("ex3-1-answer"), ids.index("ex3-2-answer")
-    nb["cells"][a], nb["cells"][b] = nb["cells"][b], nb["cells"][a]
-    run, notes, _ = grading.build_run(nb, assignments["03-the-api"])
-    assert notes == ["cells reordered: graded in the workbook's order"]
-    order = [gid(c) for c in run.cells if gid(c)]
-    assert order.index("ex3-1-answer") < order.index("ex3-2-answer")
-
-
-def test_a_file_that_is_not_json_is_not_graded_without_a_kernel(tmp_path, assignments):
-    path = tmp_path / "07-auth.ipynb"
-    path.write_text('{"cells": [')
-    submission = grading.grade_one(grading.Submission("zoe", path), assignments)
-    assert [row.status for row in submission.rows] == ["not graded", "not graded"]
-    assert submission.notes[0].startswith("not a notebook: invalid JSON")
-    assert path.read_text() == '{"cells": ['
-
-
-def test_a_check_that_raised_is_judged_by_its_kind():
-    exercise = grading.Exercise("5.1", 2, "ex5-1-answer", "ex5-1-check")
-    ok = {"status": "ok", "ename": "", "evalue": ""}
-
-    def outcome(ename, first_line="✗ Exercise 5.1: wrong.", evalue=""):
-        return {"status": "error", "ename": ename, "evalue": evalue, "traceback": [first_line]}
-
-    def judge(check, answer=ok):
-        outcomes = {"ex5-1-answer": answer, "ex5-1-check": check}
-        return grading.judge(exercise, outcomes, set(), "")
-
-    assert judge(ok) == ("passed", "")
-    assert judge(outcome("CheckFailed")) == ("failed", "Exercise 5.1: wrong.")
-    assert judge(outcome("HiddenCheckFailed"))[0] == "failed hidden"
-    assert judge(outcome("NotDone"))[0] == "not done"
-    assert judge(outcome("CellTimeoutError", evalue="over 20 s"))[0] == "time limit"
-    assert judge(outcome("NameError", evalue="name 'x' is not defined")) == (
-        "error",
-        "NameError: name 'x' is not defined",
-    )
-    broken_answer = outcome("ModuleNotFoundError", evalue="No module named 'y'")
-    assert judge(outcome("NameError"), broken_answer) == (
-        "error",
-        "the answer cell failed: ModuleNotFoundError: No module named 'y'",
-    )
-    assert grading.judge(exercise, {}, set(), "the kernel died") == ("not run", "the kernel died")
+    # What the attacks saw from inside, as the checks reported it behind the audit's reasons.
+    assert "the checks said: failed" in row("spy-proc", FIVE, "5.1")["detail"]
+    assert "saw 0 grader command lines" in row("spy-proc", FIVE, "5.1")["detail"]
+    assert "no network" in row("network", FIVE, "5.1")["detail"]
+    assert "the answer cell failed: MemoryError" in row("bombs", FIVE, "5.1")["detail"]
+    assert "outputs cut at 2,000,000 bytes" in row("bombs", FIVE, "5.1")["notes"]
+    for exercise in ("5.1", "5.2", "5.3", "5.4"):  # nothing to copy: every answer undefined
+        assert "the checks said: not done" in row("peer-sabotage", FIVE, exercise)["detail"]
+        assert "the checks said: passed" in row("outlive-the-grader", FIVE, exercise)["detail"]
+    assert "imports `socket`" in row("network", FIVE, "5.1")["detail"]
+    assert "replaces `checks.check`" in row("tamper-replace-check", FIVE, "5.1")["detail"]
 
 
 def test_nbgrader_takes_a_solution_as_it_is_and_grades_like_the_grader(tmp_path):
     """nbgrader's own generate_assignment and autograde, on lesson 05: the same marks."""
     stem = "05-selectors-and-n-plus-one"
     bin_dir = Path(sys.executable).parent
-    env = {k: v for k, v in os.environ.items() if k not in grading.CLEARED_ENVIRONMENT}
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENVIRONMENT}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
     env.setdefault("MPLBACKEND", "Agg")
 

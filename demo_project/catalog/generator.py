@@ -55,6 +55,39 @@ NOUNS = [
 COMMENTS = ["", "Great value.", "Works as described.", "Not what I expected.", "Would buy again."]
 
 
+class Twists:
+    """What a hidden catalog changes, so that no wrong answer passes by coincidence.
+
+    In the default catalog ids follow names (users, categories and tags are inserted in
+    alphabetical order), ``created_at`` follows the item's id and a review's follows its
+    id, an item's name ends in its own id, and ``stock`` is a function of the id. A hidden
+    catalog inserts those lists shuffled, back-dates one item in four (to the time of an
+    earlier item, so some share a timestamp), dates reviews in random order, numbers the
+    names in random order and draws the stock. Its draws come from a generator of their
+    own: the default catalog stays exactly as it was.
+    """
+
+    def __init__(self, seed: int, items: int):
+        self.rng = random.Random(f"hidden catalog {seed}")
+        self.labels = list(range(1, items + 1))
+        self.rng.shuffle(self.labels)
+
+    def shuffled(self, values: list) -> list:
+        return self.rng.sample(values, len(values))
+
+    def label(self, number: int) -> int:
+        return self.labels[number]
+
+    def minute(self, number: int) -> int:
+        return self.rng.randint(0, number) if self.rng.random() < 0.25 else number
+
+    def stock(self) -> int:
+        return self.rng.randrange(50)
+
+    def review_day(self) -> int:
+        return self.rng.randint(1, 4)
+
+
 @dataclass(frozen=True)
 class CatalogSize:
     users: int
@@ -93,15 +126,19 @@ def generate_catalog(
     *,
     items: int,
     seed: int = DEFAULT_SEED,
+    hidden: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> CatalogSize:
     """Replace the catalog with ``items`` generated items (and their users, tags, reviews).
 
-    ``progress(done, total)`` is called after each batch of items.
+    ``hidden=True`` makes a catalog for the grader's hidden checks, without the coincidences
+    a wrong answer could ride on (see ``Twists``). ``progress(done, total)`` is called after
+    each batch of items.
     """
     if items < 0:
         raise ValueError("items must be zero or more.")
     rng = random.Random(seed)
+    twists = Twists(seed, items) if hidden else None
     reset_catalog()
 
     user_model = get_user_model()
@@ -115,26 +152,35 @@ def generate_catalog(
             is_superuser=staff,
             date_joined=ORIGIN,
         )
-        for name, staff in DEMO_USERS
+        for name, staff in (twists.shuffled(DEMO_USERS) if twists else DEMO_USERS)
     )
-    owners = [user for user in users if not user.is_staff]
     categories = Category.objects.bulk_create(
-        Category(name=name, slug=name.lower(), created_at=ORIGIN) for name in CATEGORIES
+        Category(name=name, slug=name.lower(), created_at=ORIGIN)
+        for name in (twists.shuffled(CATEGORIES) if twists else CATEGORIES)
     )
-    tags = Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)
+    tags = Tag.objects.bulk_create(
+        Tag(name=name, slug=name) for name in (twists.shuffled(TAGS) if twists else TAGS)
+    )
+    if twists:  # rng draws from the lists in one order, whatever the ids
+        categories.sort(key=lambda category: category.name)
+        tags.sort(key=lambda tag: tag.name)
+        users.sort(key=lambda user: user.username)
+    owners = [user for user in users if not user.is_staff]
 
+    label = twists.label if twists else lambda number: number + 1
+    minute = twists.minute if twists else lambda number: number
     reviews_total = 0
     for start, stop in _batches(items):
         batch = Item.objects.bulk_create(
             Item(
-                name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {number + 1}",
+                name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {label(number)}",
                 description=f"{rng.choice(ADJECTIVES)} and {rng.choice(ADJECTIVES).lower()}.",
                 price=Decimal(rng.randint(100, 99_999)) / 100,
-                stock=(number * 37) % 50,  # not from rng, so the rows above never change
+                stock=twists.stock() if twists else (number * 37) % 50,  # not from rng
                 is_active=rng.random() < 0.9,
                 category=rng.choice(categories),
                 owner=rng.choice(owners),
-                created_at=ORIGIN + timedelta(minutes=7 * number),
+                created_at=ORIGIN + timedelta(minutes=7 * minute(number)),
             )
             for number in range(start, stop)
         )
@@ -149,7 +195,8 @@ def generate_catalog(
                         author=author,
                         rating=rng.randint(1, 5),
                         comment=rng.choice(COMMENTS),
-                        created_at=item.created_at + timedelta(days=offset + 1),
+                        created_at=item.created_at
+                        + timedelta(days=twists.review_day() if twists else offset + 1),
                     )
                 )
         Item.tags.through.objects.bulk_create(item_tags)

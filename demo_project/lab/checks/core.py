@@ -295,7 +295,7 @@ def catalog(items: int, seed: int) -> Iterator[str]:
 
     from demo_project.catalog.generator import generate_catalog
 
-    generate_catalog(items=items, seed=seed)
+    generate_catalog(items=items, seed=seed, hidden=(items, seed) in HIDDEN_CATALOGS)
     cache.clear()
     yield f"a catalog of {items} items (seed {seed})"
 

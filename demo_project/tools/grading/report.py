@@ -1,0 +1,91 @@
+"""Step 5, report: a table per notebook, the reasons, and the CSV (written atomically).
+
+The CSV is written by the grader, outside every sandbox, to a temporary file in its own
+folder and then renamed over the old one, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .records import STATUS_MARKS, Submission
+
+CSV_FIELDS = [
+    "learner",
+    "notebook",
+    "exercise",
+    "points",
+    "max_points",
+    "status",
+    "detail",
+    "notes",
+    "path",
+]
+UNSANDBOXED = "UNSANDBOXED: --trusted was given; the submissions ran as the grader's user."
+
+
+def number(value: float) -> str:
+    return f"{value:g}"
+
+
+def write_csv(submissions: list[Submission], path: Path) -> Path:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS)
+            writer.writeheader()
+            for submission in submissions:
+                for row in submission.rows:
+                    values = asdict(row)
+                    values["points"] = number(row.points)
+                    values["max_points"] = number(row.max_points)
+                    writer.writerow(values)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def table(group: list[Submission]) -> list[str]:
+    exercises = [row.exercise for row in group[0].rows]
+    width = max(len("learner"), *(len(s.learner) for s in group))
+    header = f"{'learner':<{width}}  " + "  ".join(f"{e:>5}" for e in exercises)
+    lines = [header + "  total", "-" * (len(header) + 8)]
+    for s in group:
+        cells = [f"{number(row.points) + STATUS_MARKS.get(row.status, '?'):>5}" for row in s.rows]
+        total = f"{number(s.points)}/{number(s.max_points)}"
+        lines.append(f"{s.learner:<{width}}  " + "  ".join(cells) + f"  {total}")
+    for s in group:
+        lines += [f"  {s.learner}: {note}" for note in s.notes]
+        for row in s.rows:
+            # "Not done" is plain from its mark, "not graded" from the note above.
+            if row.status not in {"passed", "not done", "not graded"}:
+                reason = f": {row.detail}" if row.detail else ""
+                lines.append(f"  {s.learner} {row.exercise} {row.status}{reason}")
+    return lines
+
+
+def summary(submissions: list[Submission], *, sandboxed: bool = True) -> str:
+    """One table per notebook: a row per learner, points per exercise; then the reasons."""
+    lines = [] if sandboxed else [UNSANDBOXED]
+    graded = [s for s in submissions if s.notebook and not s.superseded and s.max_points]
+    for notebook in sorted({s.notebook for s in graded}):
+        group = [s for s in graded if s.notebook == notebook]
+        points = number(group[0].max_points)
+        lines += ["", f"{notebook} ({len(group[0].rows)} exercises, {points} points)"]
+        lines += table(group)
+    others = [s for s in submissions if s not in graded]
+    if others:
+        lines += ["", "Not graded"]
+        lines += [f"  {s.learner} ({s.path}): {'; '.join(s.notes)}" for s in others]
+    legend = ", ".join(f"{mark} {status}" for status, mark in STATUS_MARKS.items() if mark)
+    lines += ["", f"Marks after points: {legend}."]
+    return "\n".join(lines).lstrip("\n")
