@@ -119,6 +119,9 @@ def server(request, database):
     port = free_port()
     env = os.environ | database | {"DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
     env = {name: value for name, value in env.items() if name not in LEFT_OUT}
+    # A cache of the server's own: the default file cache is shared by every server of the
+    # checkout, and the token throttle's counts from another run would answer 429 here.
+    env["CACHE_URL"] = "locmem://"
     if request.param == "DEBUG on":
         env["DJANGO_DEBUG"] = "1"
         env["DJANGO_SECRET_KEY"] = PRODUCTION["DJANGO_SECRET_KEY"]  # no key file written

@@ -38,11 +38,21 @@ from . import (
 )
 from .core import EXERCISES, CheckFailed, Context, ExerciseError, HiddenCheckFailed, NotDone
 
-__all__ = ["EXERCISES", "CheckFailed", "ExerciseError", "HiddenCheckFailed", "NotDone", "check"]
+__all__ = [
+    "EXERCISES",
+    "CheckFailed",
+    "ExerciseError",
+    "HiddenCheckFailed",
+    "NotDone",
+    "check",
+    "progress",
+]
 LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson09)
 
 
 VERDICT_MIME = "application/vnd.workbook.verdict+json"
+# The last outcome of each exercise's own check in this kernel: (status, first line).
+_OUTCOMES: dict[str, tuple[str, str]] = {}
 
 
 def check(
@@ -62,18 +72,36 @@ def check(
     try:
         summary = _run(exercise_id, hidden, namespace)
     except NotDone as outcome:
-        _send(receipt, exercise_id, hidden, "not done", outcome.headline())
+        _settle(receipt, exercise_id, hidden, "not done", outcome.headline())
         raise
     except CheckFailed as outcome:
-        _send(receipt, exercise_id, hidden, "failed", outcome.headline())
+        _settle(receipt, exercise_id, hidden, "failed", outcome.headline())
         raise
     except Exception as error:  # an interrupt is the grader's time limit, not a verdict
-        _send(receipt, exercise_id, hidden, "error", f"{type(error).__name__}: {error}")
+        _settle(receipt, exercise_id, hidden, "error", f"{type(error).__name__}: {error}")
         raise
     kind = "hidden checks" if hidden else "passes"
     line = f"✓ Exercise {exercise_id} {kind}: {summary}"
     print(line)
-    _send(receipt, exercise_id, hidden, "passed", line)
+    _settle(receipt, exercise_id, hidden, "passed", line)
+
+
+def progress(lesson: str):
+    """Return a table of this notebook's exercises: done, wrong (and why), not done, not run.
+
+    It reads the outcomes of the checks run in this kernel; ``make progress`` runs every
+    exercise notebook afresh and shows the whole workbook.
+    """
+    import pandas as pd
+
+    names = {"passed": "done", "failed": "wrong", "error": "wrong", "not done": "not done"}
+    rows = []
+    for exercise_id in EXERCISES:
+        if exercise_id.split(".")[0] != str(int(lesson)):
+            continue
+        status, message = _OUTCOMES.get(exercise_id, ("not run", "run its check cell"))
+        rows.append({"exercise": exercise_id, "status": names.get(status, status), "says": message})
+    return pd.DataFrame(rows).set_index("exercise")
 
 
 def _run(exercise_id: str, hidden: bool, namespace: dict) -> str:
@@ -108,8 +136,10 @@ def _run(exercise_id: str, hidden: bool, namespace: dict) -> str:
         lab.reseed()
 
 
-def _send(receipt: str | None, exercise_id: str, hidden: bool, status: str, message: str):
-    """Send the verdict as structured output, for the grader; nothing without a receipt."""
+def _settle(receipt: str | None, exercise_id: str, hidden: bool, status: str, message: str):
+    """Keep a self-check's outcome for progress(); send the grader's verdict when asked."""
+    if not hidden:
+        _OUTCOMES[exercise_id] = (status, message.removeprefix("✓ ").removeprefix("✗ "))
     if receipt is None:
         return
     from IPython.display import display
