@@ -16,7 +16,7 @@ SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
 .PHONY: help install lab test test-project test-notebooks lint format notebooks clean \
-	test-services test-browser services-start services-stop test-api
+	test-services test-browser test-rerun services-start services-stop test-api
 
 help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
@@ -28,6 +28,7 @@ help:
 	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
+	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +76,10 @@ test-services: install
 	env -u CELERY_BROKER_URL $(BIN)/pytest -p no:xdist
 	mkdir -p var && cat nbval-sanitize.cfg nbval-sanitize-services.cfg > $(SERVICES_SANITIZE)
 	$(BIN)/pytest $(NBVAL:nbval-sanitize.cfg=$(SERVICES_SANITIZE)) -p no:xdist $(LESSONS) $(SOLUTIONS)
+
+# Every notebook with each code cell run twice in a row: the same verdicts (one kernel each).
+test-rerun: install
+	$(BIN)/pytest -n 2 -m rerun tests/test_rerun.py
 
 # The browser lane: JupyterLab and the Swagger UI in Debian's chromium.
 test-browser: install

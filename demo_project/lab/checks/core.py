@@ -1,15 +1,20 @@
 """What every exercise's check shares: outcomes, the registry, and ``ex``, the check's context.
 
-A check is registered with ``@exercise("5.1", "active_item_rows")`` and called as
-``run(ex, *answers)``. ``ex`` states the exercise once: its id, whether the grader's hidden
-cases run, the catalogs to run on, and the helpers that speak in the exercise's name
-(``ex.call(...)``, ``ex.fail(...)``, ``ex.expect_equal(...)``, ``ex.hold_budget(...)``).
+A check is registered with ``@exercise("5.1", "active_item_rows", requirements=...)`` and
+called as ``run(ex, *answers)``. The requirements are the exercise's task, one sentence each,
+with how the visible check tests it; every case the check runs sits in a
+``with ex.requirement(key):`` block, so that a failure names the requirement it found broken.
+The hidden checks run the same cases on data the learner has not seen.
+``ex`` states the exercise once: its id, whether the grader's hidden cases run, the catalogs
+to run on, and the helpers that speak in the exercise's name (``ex.call(...)``,
+``ex.fail(...)``, ``ex.expect_equal(...)``, ``ex.hold_budget(...)``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,10 +41,19 @@ class ExerciseError(Exception):
         self.exercise = exercise
         self.message = message
         self.details = list(details or [])
+        self.requirement: str | None = None  # the requirement found broken, once known
         super().__init__(self.text())
 
+    def __str__(self) -> str:
+        return self.text()
+
+    def where(self) -> str:
+        """``Exercise 5.1``, and the requirement it breaks once a check named it."""
+        named = f', requirement "{self.requirement}"' if self.requirement else ""
+        return f"Exercise {self.exercise}{named}"
+
     def headline(self) -> str:
-        return f"{self.mark} Exercise {self.exercise}: {self.message}"
+        return f"{self.mark} {self.where()}: {self.message}"
 
     def text(self) -> str:
         return "\n".join([self.headline(), *self.details])
@@ -64,10 +78,16 @@ class HiddenCheckFailed(CheckFailed):
     """The answer passes the self-check but fails one of the grader's extra checks."""
 
     def headline(self) -> str:
-        return f"{self.mark} Exercise {self.exercise} (hidden check): {self.message}"
+        return f"{self.mark} {self.where()} (hidden check): {self.message}"
 
 
 # The registry
+
+
+@dataclass(frozen=True)
+class Requirement:
+    text: str  # as the task states it
+    how: str  # how the visible check tests it
 
 
 @dataclass(frozen=True)
@@ -75,19 +95,39 @@ class Exercise:
     id: str
     answers: tuple[str, ...]
     run: Callable[..., str]  # run(ex, *answers) -> what passed, in a few words
+    requirements: dict[str, Requirement]
 
 
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, *answers: str):
-    """Register the check of ``exercise_id``, which reads the notebook names ``answers``."""
+def exercise(
+    exercise_id: str, *answers: str, requirements: dict[str, tuple[str, str]] | None = None
+):
+    """Register the check of ``exercise_id``, which reads the notebook names ``answers``.
+
+    ``requirements`` maps a key to (the requirement as the task states it, how the visible
+    check tests it).
+    """
+    stated = {key: Requirement(*value) for key, value in (requirements or {}).items()}
 
     def register(run: Callable[..., str]) -> Callable[..., str]:
-        EXERCISES[exercise_id] = Exercise(exercise_id, answers, run)
+        EXERCISES[exercise_id] = Exercise(exercise_id, answers, run, stated)
         return run
 
     return register
+
+
+def requirements_table() -> str:
+    """The table of every exercise's requirements, as the instructor guide shows it."""
+    lines = [
+        "| exercise | requirement | how the visible check tests it |",
+        "|---|---|---|",
+    ]
+    for exercise_id, spec in EXERCISES.items():
+        for requirement in spec.requirements.values():
+            lines.append(f"| {exercise_id} | {requirement.text} | {requirement.how} |")
+    return "\n".join(lines)
 
 
 # The context of one check
@@ -106,6 +146,17 @@ class Context:
         if self.hidden:
             return list(HIDDEN_CATALOGS)
         return [(self.lab.items, self.lab.seed), *OTHER_CATALOGS]
+
+    @contextlib.contextmanager
+    def requirement(self, key: str) -> Iterator[None]:
+        """Name the requirement ``key`` in any failure of the block."""
+        text = EXERCISES[self.id].requirements[key].text
+        try:
+            yield
+        except CheckFailed as failure:
+            if failure.requirement is None:
+                failure.requirement = text
+            raise
 
     def call(self, function: Any, *args, allow: tuple = (), **kwargs) -> Any:
         """Call the learner's ``function``; turn a stub or a crash into a clear message.
@@ -155,12 +206,18 @@ class Context:
             )
 
     def hold_budget(self, panel, budget: int, what: str, hint: str, context: str) -> None:
+        """Fail when ``panel`` counted more than ``budget`` queries.
+
+        The hint comes from what was measured: the statement that repeated and the relation
+        it reads. ``hint`` is said only when no statement repeated.
+        """
         if panel.count > budget:
+            measured = repeated_relation(panel)
             raise CheckFailed(
                 self.id,
                 f"{what} is right, but it took {queries(panel.count)}; the budget is "
                 f"{queries(budget)}.",
-                details=[f"  on: {context}", *query_lines(panel), f"Hint: {hint}"],
+                details=[f"  on: {context}", *query_lines(panel), f"Hint: {measured or hint}"],
             )
 
     def compare_rows(self, expected: list, got: Any, *, what: str, hint: str, context: str):
@@ -239,7 +296,7 @@ class Context:
         api.add_router("/", router)
         return TestClient(api)
 
-    def request(self, client, path: str):
+    def request(self, client, path: str, *, hint: str = ""):
         """GET ``path`` under a silent query panel: (response, panel)."""
         try:
             return measure(lambda: client.get(path))
@@ -254,7 +311,8 @@ class Context:
         except Exception as error:
             self.fail(
                 f"GET {path} raised {type(error).__name__}: {error}",
-                hint="an error a client caused must become a 4xx: raise NotFound (from "
+                hint=hint
+                or "an error a client caused must become a 4xx: raise NotFound (from "
                 "demo_project.errors) for a missing item.",
             )
 
@@ -327,6 +385,100 @@ def query_lines(panel, limit: int = SHOWN_QUERIES) -> list[str]:
     for count, query in panel.similar:
         lines.append(f"  repeated {count}×: {shorten_sql(query.shape, 110)}")
     return lines
+
+
+_FROM = re.compile(r'FROM "?(\w+)"?')
+_WHERE = re.compile(r'WHERE \(?"?(\w+)"?\."?(\w+)"? = %s')
+_AGGREGATE = re.compile(r"^SELECT (COUNT|SUM|AVG|MIN|MAX)\(", re.I)
+
+
+def _model_of(table: str):
+    from django.apps import apps
+
+    return next((m for m in apps.get_models() if m._meta.db_table == table), None)
+
+
+def _outer_table(sql: str) -> str | None:
+    from ..queries import _outer_from
+
+    start = _outer_from(sql)
+    match = _FROM.match(sql[start + 1 :]) if start >= 0 else _FROM.search(sql)
+    return match.group(1) if match else None
+
+
+def repeated_relation(panel) -> str | None:
+    """Say which statement repeated, which relation it reads, and what fetches it at once.
+
+    The rows the answer walks are those of the statement just before the repeats began
+    (or, failing that, of another); the relation is the field of their model that points
+    to the repeated statement's table: a foreign key, a reverse foreign key or a
+    many-to-many. None when no statement repeated.
+    """
+    if not panel.similar:
+        return None
+    count, query = panel.similar[0]
+    said = f"repeated {count}×: {shorten_sql(query.readable(), 110)}"
+    where = _WHERE.search(query.sql)
+    if where is not None:
+        # The rows a loop walks come from the statement just before the repeats begin.
+        first = panel.queries.index(query)
+        before = [q for q in panel.queries[:first] if q.shape != query.shape]
+        after = [q for q in panel.queries[first:] if q.shape != query.shape]
+        for other in [*reversed(before), *after]:
+            base = _model_of(_outer_table(other.sql) or "")
+            found = base and _relation(base, *where.groups(), query.sql)
+            if found:
+                return f"{said}: {found}"
+    return f"{said}: one query per row; fetch the rows this reads in the first query."
+
+
+def _relation(base, table: str, column: str, sql: str) -> str | None:
+    """The field of ``base`` that a statement on ``table`` filtered by ``column`` reads."""
+    plural = base._meta.verbose_name_plural
+    for field in base._meta.get_fields():
+        if not field.is_relation or field.related_model is None:
+            continue
+        target = field.related_model._meta
+        if (field.many_to_one or field.one_to_one) and field.concrete:
+            if table == target.db_table and column == target.pk.column:
+                return (
+                    f"the {field.name} of each of the {plural}, read one by one; "
+                    f"select_related({field.name!r}) joins it into the first query, and "
+                    f"obj.{field.name} reads it from there."
+                )
+        elif field.one_to_many:
+            name = field.get_accessor_name()
+            if table == target.db_table and column == field.field.column:
+                return _many(sql, name, plural, filtered=_filtered(sql))
+        elif field.many_to_many:
+            through = field.remote_field.through if field.concrete else field.through
+            name = field.name if field.concrete else field.get_accessor_name()
+            if table == through._meta.db_table:
+                return _many(sql, name, plural, filtered=_filtered(sql))
+    return None
+
+
+def _filtered(sql: str) -> bool:
+    return " AND " in sql.split(" WHERE ", 1)[-1] or " LIMIT " in sql
+
+
+def _many(sql: str, name: str, plural: str, *, filtered: bool) -> str:
+    if _AGGREGATE.match(sql):
+        return (
+            f"an aggregate of the {name} of each of the {plural}, computed one by one; "
+            f"annotate() it in the first query (Count({name!r}), Avg('{name}__...'), "
+            "with filter=Q(...) for a part)."
+        )
+    if filtered:
+        return (
+            f"a filtered or sliced part of the {name} of each of the {plural}, read one by "
+            f"one; prefetch it once with Prefetch({name!r}, queryset=..., to_attr=...)."
+        )
+    return (
+        f"the {name} of each of the {plural}, read one by one; "
+        f"prefetch_related({name!r}) fetches them all in one more query, and .all() reads "
+        "them (a .filter(), .order_by() or .values() on it queries again)."
+    )
 
 
 def queries(count: int) -> str:

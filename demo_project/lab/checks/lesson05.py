@@ -15,46 +15,81 @@ def _active_item_rows() -> list[tuple]:
     )
 
 
-@exercise("5.1", "active_item_rows")
+@exercise(
+    "5.1",
+    "active_item_rows",
+    requirements={
+        "rows": (
+            "it returns `(name, category name, owner's username)` of every active item, "
+            "ordered by name then id",
+            "compares the rows on two catalogs with the reference",
+        ),
+        "queries": ("in one query", "counts the queries of each call: one"),
+    },
+)
 def check_5_1(ex, answer):
     total = 0
     for items, seed in ex.catalogs():
         with catalog(items, seed) as context:
             expected = _active_item_rows()
-            got, panel = measure(lambda: ex.call(answer))
-            got = [tuple(row) for row in got] if isinstance(got, list | tuple) else got
-            ex.compare_rows(
-                expected,
-                got,
-                what="the list of rows",
-                context=context,
-                hint="active items only, as (name, category name, owner's username), "
-                "ordered by name then id.",
-            )
-            ex.hold_budget(
-                panel,
-                1,
-                "the list",
-                context=context,
-                hint="item.category.name and item.owner.username each cost a query "
-                "per item unless the first query joins them: select_related, or "
-                "values_list('name', 'category__name', ...).",
-            )
+            with ex.requirement("rows"):
+                got, panel = measure(lambda: ex.call(answer))
+                got = [tuple(row) for row in got] if isinstance(got, list | tuple) else got
+                ex.compare_rows(
+                    expected,
+                    got,
+                    what="the list of rows",
+                    context=context,
+                    hint="active items only, as (name, category name, owner's username), "
+                    "ordered by name then id.",
+                )
+            with ex.requirement("queries"):
+                ex.hold_budget(
+                    panel,
+                    1,
+                    "the list",
+                    context=context,
+                    hint="join what each row reads into the first query: select_related, "
+                    "or values_list('name', 'category__name', ...).",
+                )
             total += len(expected)
     return f"{total} rows right on {len(ex.catalogs())} catalogs, 1 query each."
 
 
-@exercise("5.2", "items_with_tags")
+def _items_with_tags() -> list[tuple]:
+    from demo_project.catalog.models import Item
+
+    return [
+        (item.name, sorted(tag.name for tag in item.tags.all()))
+        for item in Item.objects.prefetch_related("tags").order_by("-created_at", "-id")
+    ]
+
+
+@exercise(
+    "5.2",
+    "items_with_tags",
+    requirements={
+        "rows": (
+            "it returns every item, newest first (`-created_at`, then `-id`), with its tags",
+            "reads each item's name and `item.tags.all()` on two catalogs and compares them",
+        ),
+        "queries": (
+            "reading the items and their tags costs two queries however many items there are",
+            "counts the queries of that read: two",
+        ),
+        "fresh": (
+            "each call reads the database anew: a call after a change shows the change",
+            "renames an item, calls again and compares",
+        ),
+    },
+)
 def check_5_2(ex, answer):
     from demo_project.catalog.models import Item
 
     total = 0
     for items, seed in ex.catalogs():
         with catalog(items, seed) as context:
-            expected = [
-                (item.name, sorted(tag.name for tag in item.tags.all()))
-                for item in Item.objects.prefetch_related("tags").order_by("-created_at", "-id")
-            ]
+            expected = _items_with_tags()
 
             def use():
                 return [
@@ -62,31 +97,35 @@ def check_5_2(ex, answer):
                     for item in ex.call(answer)
                 ]
 
-            got, panel = measure(use)
-            ex.compare_rows(
-                expected,
-                got,
-                what="the items and their tags",
-                context=context,
-                hint="every item, newest first (-created_at, -id).",
-            )
-            ex.hold_budget(
-                panel,
-                2,
-                "the list",
-                context=context,
-                hint="item.tags.all() is one query per item unless the selector "
-                "prefetches the tags: prefetch_related('tags').",
-            )
-            total += len(expected)
-            if ex.hidden:  # a second call must not be served from a stale, evaluated queryset
-                again, _ = measure(use)
+            with ex.requirement("rows"):
+                got, panel = measure(use)
                 ex.compare_rows(
                     expected,
-                    again,
-                    what="a second call",
+                    got,
+                    what="the items and their tags",
                     context=context,
-                    hint="build a fresh queryset on every call.",
+                    hint="every item, newest first (-created_at, -id).",
+                )
+            with ex.requirement("queries"):
+                ex.hold_budget(
+                    panel,
+                    2,
+                    "the list",
+                    context=context,
+                    hint="prefetch the tags in the selector: prefetch_related('tags').",
+                )
+            total += len(expected)
+            with ex.requirement("fresh"):
+                renamed = Item.objects.order_by("id").first()
+                Item.objects.filter(pk=renamed.pk).update(name="Renamed since the last call")
+                again, _ = measure(use)
+                ex.compare_rows(
+                    _items_with_tags(),
+                    again,
+                    what="a call after an item was renamed",
+                    context=context,
+                    hint="build a fresh queryset on every call; an evaluated queryset "
+                    "kept between calls serves the rows it read the first time.",
                 )
     return f"{total} items with their tags, in 2 queries whatever the size."
 
@@ -113,7 +152,22 @@ def _item_cards() -> list[dict]:
     ]
 
 
-@exercise("5.3", "ItemCardOut", "item_cards")
+@exercise(
+    "5.3",
+    "ItemCardOut",
+    "item_cards",
+    requirements={
+        "cards": (
+            "every item by id as `id`, `name`, `owner` (the username), `review_count` and "
+            "`average_rating` (rounded to 2 places, `None` without reviews)",
+            "serializes `item_cards()` with `ItemCardOut` on two catalogs and compares",
+        ),
+        "queries": (
+            "serializing every item costs one query",
+            "counts the queries of that serialization: one",
+        ),
+    },
+)
 def check_5_3(ex, schema, selector):
     ex.not_done_if_empty(schema, "ItemCardOut")
     total = 0
@@ -125,27 +179,30 @@ def check_5_3(ex, schema, selector):
                 return [ex.dump(schema, item) for item in ex.call(selector)]
 
             try:
-                got, panel = measure(use)
+                with ex.requirement("cards"):
+                    got, panel = measure(use)
             except NotImplementedError:
                 raise NotDone(
                     ex.id, "a resolver of ItemCardOut still raises NotImplementedError."
                 ) from None
-            ex.compare_rows(
-                expected,
-                got,
-                what="the item cards",
-                context=context,
-                hint="every item by id; average_rating rounded to 2 places, None without reviews.",
-            )
-            ex.hold_budget(
-                panel,
-                1,
-                "the list of cards",
-                context=context,
-                hint="a resolver that calls obj.reviews.count() or .aggregate() "
-                "queries once per item: annotate the counts in item_cards() and let "
-                "the resolvers read them.",
-            )
+            with ex.requirement("cards"):
+                ex.compare_rows(
+                    expected,
+                    got,
+                    what="the item cards",
+                    context=context,
+                    hint="every item by id; average_rating rounded to 2 places, None without "
+                    "reviews.",
+                )
+            with ex.requirement("queries"):
+                ex.hold_budget(
+                    panel,
+                    1,
+                    "the list of cards",
+                    context=context,
+                    hint="annotate what the resolvers read in item_cards() and join the "
+                    "owner; let the resolvers read the annotations.",
+                )
             total += len(expected)
     return f"{total} cards right, in 1 query whatever the size."
 
@@ -168,28 +225,44 @@ def _category_highlights() -> list[dict]:
     return rows
 
 
-@exercise("5.4", "category_highlights")
+@exercise(
+    "5.4",
+    "category_highlights",
+    requirements={
+        "rows": (
+            "for every category, by name: `category`, `active_items` (its active items' "
+            "count) and `latest` (the names of its three newest active items)",
+            "compares the highlights of two catalogs with the reference",
+        ),
+        "queries": (
+            "two queries in all: the categories with their counts, then the items",
+            "counts the queries of each call: two",
+        ),
+    },
+)
 def check_5_4(ex, answer):
     total = 0
     for items, seed in ex.catalogs():
         with catalog(items, seed) as context:
             expected = _category_highlights()
-            got, panel = measure(lambda: ex.call(answer))
-            ex.compare_rows(
-                expected,
-                got,
-                what="the highlights",
-                context=context,
-                hint="every category by name; count and list active items only; "
-                "the three newest (-created_at, -id).",
-            )
-            ex.hold_budget(
-                panel,
-                2,
-                "the highlights",
-                context=context,
-                hint="annotate the count (Count with filter=Q(...)) and prefetch the "
-                "newest items with Prefetch(queryset=...[:3], to_attr=...).",
-            )
+            with ex.requirement("rows"):
+                got, panel = measure(lambda: ex.call(answer))
+                ex.compare_rows(
+                    expected,
+                    got,
+                    what="the highlights",
+                    context=context,
+                    hint="every category by name; count and list active items only; "
+                    "the three newest (-created_at, -id).",
+                )
+            with ex.requirement("queries"):
+                ex.hold_budget(
+                    panel,
+                    2,
+                    "the highlights",
+                    context=context,
+                    hint="annotate the count (Count with filter=Q(...)) and prefetch the "
+                    "newest items with Prefetch(queryset=...[:3], to_attr=...).",
+                )
             total += len(expected)
     return f"{total} categories right, in 2 queries whatever the size."
