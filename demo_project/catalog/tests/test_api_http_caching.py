@@ -18,9 +18,7 @@ def test_the_list_carries_an_etag_and_asks_clients_to_revalidate(catalog, api):
     assert response["Cache-Control"] == "no-cache"
 
 
-def test_a_matching_etag_gets_a_304_without_body_or_query(
-    catalog, api, django_assert_num_queries
-):
+def test_a_matching_etag_gets_a_304_without_body_or_query(catalog, api, django_assert_num_queries):
     etag = api.get(URL)["ETag"]
 
     with django_assert_num_queries(0):
