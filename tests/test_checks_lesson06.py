@@ -27,6 +27,23 @@ COUNTS_KEY = "exercises:category-counts"
 LOCK_WAIT = 1.0
 
 
+@pytest.fixture(autouse=True)
+def _the_notebooks_cache(settings):
+    """Run the checks on the cache a notebook has: boot() uses local memory, not files.
+
+    The file-based default of ``manage.py`` makes ``cache.add`` a check then a write, so
+    eight threads released together all win the stampede lock; local memory and Redis
+    add atomically.
+    """
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "lesson-06-checks",
+            }
+        }
+
+
 def run_check(exercise_id: str, lab, *answers) -> str:
     return EXERCISES[exercise_id].run(Context(exercise_id, False, lab), *answers)
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from demo_project.tools.grading.assemble import load_assignments
+
 ROOT = Path(__file__).resolve().parent.parent
 FIVE = "05-selectors-and-n-plus-one"
 
@@ -34,6 +36,8 @@ def test_progress_shows_done_wrong_and_not_started_and_writes_nothing(tmp_path):
     (wrong,) = [line for line in result.stdout.splitlines() if line.startswith(f"{FIVE}  5.1")]
     assert "it took 183 queries; the budget is 1 query" in wrong
     assert "hidden" not in result.stdout  # visible checks only
-    assert "5 done, 1 wrong, 16 not started: 15 of 64 points." in result.stdout
+    total = sum(float(e.points) for a in load_assignments().values() for e in a.exercises)
+    others = sum(len(a.exercises) for a in load_assignments().values()) - 6
+    assert f"5 done, 1 wrong, {others} not started: 15 of {total:g} points." in result.stdout
     assert png.read_bytes().startswith(b"\x89PNG")
     assert {p: hashlib.sha256(p.read_bytes()).digest() for p in mine.iterdir()} == before

@@ -106,7 +106,7 @@ def check_8_1(ex, error_class, install):
             "the check defines (410 `gone`) through an API with only your handlers",
         ),
         "validation": (
-            'Django\'s `ValidationError` answers 400 `invalid`, `details` holding one `{"loc": '
+            'Django\'s `ValidationError` answers 422 `invalid`, `details` holding one `{"loc": '
             '["body", field], "msg": message, "type": "value_error"}` per message (`"loc": '
             '["body"]` when it names no field)',
             "raises a `ValidationError` with a field and one without",
@@ -158,7 +158,7 @@ def check_8_2(ex, install):
             BusinessRuleViolation(
                 "The price is over the cap.", details=[{"loc": ["body", "price"]}]
             ),
-            409,
+            422,
             "business_rule",
         ),
         ("application", "a new ApplicationError subclass", Gone("It was removed."), 410, "gone"),
@@ -166,14 +166,14 @@ def check_8_2(ex, install):
             "validation",
             "a ValidationError from full_clean",
             ValidationError({"price": ["Too high.", "Not a multiple of 5."]}),
-            400,
+            422,
             "invalid",
         ),
         (
             "validation",
             "a ValidationError without a field",
             ValidationError("Not allowed."),
-            400,
+            422,
             "invalid",
         ),
     ]
@@ -184,7 +184,7 @@ def check_8_2(ex, install):
                 "validation",
                 "a ValidationError of two fields",
                 ValidationError({"name": ["Empty."], "slug": ["Taken."]}),
-                400,
+                422,
                 "invalid",
             ),
         ]

@@ -118,9 +118,9 @@ def check_9_1(ex, answer):
                 ex.hold_budget(
                     panel,
                     3,
-                    f"the card of item {item_id}",
+                    f"requirement 4 (3 queries): the card of item {item_id}",
                     context=context,
-                    hint="requirement 4: one query for the item with its category and owner "
+                    hint="one query for the item with its category and owner "
                     "(select_related), one for its tags, one for its review count.",
                 )
                 checked += 1
@@ -228,9 +228,9 @@ def check_9_2(ex, router, query_schema):
                 ex.hold_budget(
                     panel,
                     2,
-                    f"GET {url}",
+                    f"requirement 4 (2 queries): GET {url}",
                     context=context,
-                    hint="requirement 4: select_related('category') joins the categories "
+                    hint="select_related('category') joins the categories "
                     "into the items' query and prefetch_related('tags') adds one more; "
                     "sync_to_async per item is an N+1.",
                 )
