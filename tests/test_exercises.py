@@ -199,6 +199,58 @@ def _touch_solution(path: Path, words: str = "A new sentence.") -> None:
     nbformat.write(nb, path)
 
 
+# Points: said once, in each check cell's metadata; headings follow
+
+
+def headings(path: Path) -> dict[str, int]:
+    """The points each exercise's heading states: ``{"5.1": 2}``."""
+    found = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        match = generator.HEADING.match(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            found[match[2]] = int(match[3])
+    return found
+
+
+@pytest.mark.parametrize("path", by_name(SOLUTION_PATHS))
+def test_every_heading_states_its_check_cells_points(path):
+    points = generator.points_of(nbformat.read(path, as_version=4))
+    assert headings(path) == points
+    assert headings(ROOT / "exercises" / path.name) == points
+
+
+def test_changing_the_points_of_a_check_cell_changes_the_headings_learners_see(tmp_path):
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    shutil.copy(ROOT / "solutions" / "07-auth.ipynb", solutions)
+    generator.sync(solutions, exercises)
+    nb = nbformat.read(solutions / "07-auth.ipynb", as_version=4)
+    check = next(c for c in nb.cells if grade_id(c) == "ex7-2-check")
+    check.metadata["nbgrader"]["points"] = 1
+    nbformat.write(nb, solutions / "07-auth.ipynb")
+
+    assert [o.status for o in generator.sync(solutions, exercises, check=True)] == [
+        "out of step",
+        "out of step",
+    ]
+    generator.sync(solutions, exercises)
+    assert headings(exercises / "07-auth.ipynb") == {"7.1": 2, "7.2": 1}
+    assert headings(solutions / "07-auth.ipynb") == {"7.1": 2, "7.2": 1}
+    assert "(1 point)" in (exercises / "07-auth.ipynb").read_text()
+    folders = ["--solutions", str(solutions), "--exercises", str(exercises)]
+    assert generator.main(["--check", *folders]) == 0
+
+
+def test_a_heading_without_its_points_stops_the_generator(tmp_path):
+    path = tmp_path / "07-auth.ipynb"
+    nb = nbformat.read(ROOT / "solutions" / "07-auth.ipynb", as_version=4)
+    task = next(c for c in nb.cells if grade_id(c) == "ex7-1-task")
+    task.source = task.source.replace(" (2 points)", "", 1)
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match=r"does not end with \(N points\)"):
+        generator.generate(path)
+
+
 def test_make_exercises_check_reports_nothing_out_of_step():
     assert generator.main(["--check"]) == 0
 

@@ -11,6 +11,10 @@ without its course database. One difference: a region directly inside a class bo
 schema's fields) becomes ``pass``, because a ``raise`` there would fail the cell before
 its check could say "not done yet"; the check reports an empty schema as not done.
 
+Points are said once, in the ``points`` of each exercise's check cell (what nbgrader
+grades): the generator writes them into the heading of the exercise's task,
+``## Exercise 5.1 · ... (2 points)``, in ``exercises/`` and in ``solutions/`` alike.
+
 The generator never overwrites an exercise notebook that differs from what it generated
 last (a learner may be working in a clone) unless told to with ``--force``: each
 generated notebook records the hash of its own content in its metadata, and a notebook
@@ -85,6 +89,41 @@ def _preprocessors():
     ]
 
 
+HEADING = re.compile(r"^(## Exercise (\d+\.\d+) · .*?) \((\d+) points?\)$", re.M)
+
+
+def points_of(nb) -> dict[str, int]:
+    """Each exercise's points, from its check cell's nbgrader metadata: ``{"5.1": 2}``."""
+    found = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        match = re.fullmatch(r"ex(\d+)-(\d+)-check", grade_id)
+        if match:
+            found[f"{match[1]}.{match[2]}"] = int(cell.metadata["nbgrader"]["points"])
+    return found
+
+
+def with_points(nb) -> bool:
+    """Write each check cell's points into its task's heading; return whether any changed."""
+    points = points_of(nb)
+    changed = False
+
+    def heading(match: re.Match) -> str:
+        if match[2] not in points:
+            raise ValueError(f"{match[0]!r}: exercise {match[2]} has no check cell with points")
+        count = points[match[2]]
+        return f"{match[1]} ({count} point{'' if count == 1 else 's'})"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## Exercise "):
+            source = HEADING.sub(heading, cell.source, count=1)
+            if source == cell.source and not HEADING.match(cell.source):
+                raise ValueError(f"{cell.source.splitlines()[0]!r} does not end with (N points)")
+            changed |= source != cell.source
+            cell.source = source
+    return changed
+
+
 def _inside_class(lines: list[str], number: int) -> bool:
     """Whether line ``number`` sits directly in a class body (not in a method)."""
     indent = len(lines[number]) - len(lines[number].lstrip())
@@ -112,6 +151,7 @@ def generate(solution: Path):
     import nbformat
 
     nb = nbformat.read(solution, as_version=4)
+    with_points(nb)
     resources = {}
     for preprocessor in _preprocessors():
         nb, resources = preprocessor.preprocess(nb, resources)
@@ -160,6 +200,7 @@ def sync(
     outcomes = []
     exercises.mkdir(parents=True, exist_ok=True)
     for solution in sorted(solutions.glob("*.ipynb")):
+        outcomes += _points_in_headings(solution, check)
         target = exercises / solution.name
         text = render(generate(solution))
         current = target.read_text(encoding="utf-8") if target.exists() else None
@@ -180,6 +221,19 @@ def sync(
             target.write_text(text, encoding="utf-8")
             outcomes.append(Outcome(target, "written"))
     return outcomes
+
+
+def _points_in_headings(solution: Path, check: bool) -> list[Outcome]:
+    """Put the check cells' points into the solution's own headings (its markdown only)."""
+    import nbformat
+
+    nb = nbformat.read(solution, as_version=4)
+    if not with_points(nb):
+        return []
+    if check:
+        return [Outcome(solution, "out of step", "its headings' points: run `make exercises`")]
+    nbformat.write(nb, solution)
+    return [Outcome(solution, "written", "the points in its headings")]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,19 @@ from . import (
     lesson08,
     lesson09,
 )
-from .core import EXERCISES, CheckFailed, Context, ExerciseError, HiddenCheckFailed, NotDone
+from .core import (
+    EXERCISES,
+    AnswerRaised,
+    CheckFailed,
+    Context,
+    ExerciseError,
+    HiddenCheckFailed,
+    NotDone,
+    NotRun,
+    filled_in,
+    reference_answers,
+    with_references,
+)
 
 __all__ = [
     "EXERCISES",
@@ -44,6 +56,7 @@ __all__ = [
     "ExerciseError",
     "HiddenCheckFailed",
     "NotDone",
+    "NotRun",
     "check",
     "progress",
 ]
@@ -71,8 +84,14 @@ def check(
     namespace = sys._getframe(1).f_globals if namespace is None else namespace
     try:
         summary = _run(exercise_id, hidden, namespace)
+    except NotRun as outcome:
+        _settle(receipt, exercise_id, hidden, "not run", outcome.headline())
+        raise
     except NotDone as outcome:
         _settle(receipt, exercise_id, hidden, "not done", outcome.headline())
+        raise
+    except AnswerRaised as outcome:  # the learner's own code raised: E, as the guide says
+        _settle(receipt, exercise_id, hidden, "error", outcome.headline())
         raise
     except CheckFailed as outcome:
         _settle(receipt, exercise_id, hidden, "failed", outcome.headline())
@@ -108,32 +127,52 @@ def _run(exercise_id: str, hidden: bool, namespace: dict) -> str:
     if exercise_id not in EXERCISES:
         raise KeyError(f"No exercise {exercise_id!r}; the exercises are {', '.join(EXERCISES)}.")
     spec = EXERCISES[exercise_id]
+    filled = reference_answers(spec)
     answers = []
     for name in spec.answers:
+        if name in filled:
+            answers.append(filled[name])
+            continue
         if name not in namespace:
-            raise NotDone(
+            raise NotRun(
                 exercise_id,
                 f"`{name}` is not defined.",
-                details=["Run the setup cell and the answer cell above, then this one."],
+                details=["Run the cell(s) above (the setup cell, then the answer), then this one."],
             )
-        answers.append(namespace[name])
+        answers.append(with_references(namespace[name], namespace, filled))
     lab = booted_lab()
     if lab is None:
-        raise NotDone(
+        raise NotRun(
             exercise_id,
-            "Django is not set up in this kernel.",
-            details=["Run the setup cell at the top (lab = boot(...)) first."],
+            "Django is not set up.",
+            details=["Run the setup cell at the top (lab = boot(...)), then this one."],
         )
+    used = _used(spec)
     try:
-        return spec.run(Context(exercise_id, hidden, lab), *answers)
-    except CheckFailed as failure:
-        if hidden and not isinstance(failure, HiddenCheckFailed):
-            raise HiddenCheckFailed(
-                failure.exercise, failure.message, details=failure.details
-            ) from None
+        with filled_in(namespace, filled):
+            summary = spec.run(Context(exercise_id, hidden, lab), *answers)
+    except ExerciseError as outcome:
+        if used:
+            outcome.details.append(f"  {used}")
+        if hidden and type(outcome) is CheckFailed:
+            hidden_failure = HiddenCheckFailed(
+                outcome.exercise, outcome.message, details=outcome.details
+            )
+            hidden_failure.requirement = outcome.requirement
+            raise hidden_failure from None
         raise
     finally:
         lab.reseed()
+    return f"{summary} {used}" if used else summary
+
+
+def _used(spec) -> str:
+    """Which earlier answers the check fills in, in the words a learner reads."""
+    return " ".join(
+        f"It used the reference answer of {earlier} "
+        f"({', '.join(EXERCISES[earlier].reference)}), not yours."
+        for earlier in spec.builds_on
+    )
 
 
 def _settle(receipt: str | None, exercise_id: str, hidden: bool, status: str, message: str):
@@ -142,6 +181,7 @@ def _settle(receipt: str | None, exercise_id: str, hidden: bool, status: str, me
         _OUTCOMES[exercise_id] = (status, message.removeprefix("✓ ").removeprefix("✗ "))
     if receipt is None:
         return
+    status = "not done" if status == "not run" else status  # a graded notebook runs every cell
     from IPython.display import display
 
     verdict = {

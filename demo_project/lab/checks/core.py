@@ -74,6 +74,17 @@ class CheckFailed(ExerciseError):
     """The answer runs but is wrong, or breaks the query budget."""
 
 
+class NotRun(NotDone):
+    """The answer's cell has not run in this kernel (after a restart, say)."""
+
+    def headline(self) -> str:
+        return f"{self.mark} Exercise {self.exercise} is not run in this kernel: {self.message}"
+
+
+class AnswerRaised(CheckFailed):
+    """The learner's own code raised: graded as an error (E), not a wrong result."""
+
+
 class HiddenCheckFailed(CheckFailed):
     """The answer passes the self-check but fails one of the grader's extra checks."""
 
@@ -96,26 +107,91 @@ class Exercise:
     answers: tuple[str, ...]
     run: Callable[..., str]  # run(ex, *answers) -> what passed, in a few words
     requirements: dict[str, Requirement]
+    # name -> a function that builds the reference answer, for the exercises built on this one
+    reference: dict[str, Callable[[], Any]]
+    builds_on: tuple[str, ...]  # the exercises whose answers this one uses
 
 
 EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(
-    exercise_id: str, *answers: str, requirements: dict[str, tuple[str, str]] | None = None
+    exercise_id: str,
+    *answers: str,
+    requirements: dict[str, tuple[str, str]] | None = None,
+    reference: dict[str, Callable[[], Any]] | None = None,
+    builds_on: tuple[str, ...] = (),
 ):
     """Register the check of ``exercise_id``, which reads the notebook names ``answers``.
 
     ``requirements`` maps a key to (the requirement as the task states it, how the visible
-    check tests it).
+    check tests it). ``builds_on`` names earlier exercises whose answers this one uses: it
+    is checked with their reference answers (``reference`` of those exercises) filled in,
+    so that its mark depends on its own answer alone.
     """
     stated = {key: Requirement(*value) for key, value in (requirements or {}).items()}
 
     def register(run: Callable[..., str]) -> Callable[..., str]:
-        EXERCISES[exercise_id] = Exercise(exercise_id, answers, run, stated)
+        EXERCISES[exercise_id] = Exercise(
+            exercise_id, answers, run, stated, dict(reference or {}), tuple(builds_on)
+        )
         return run
 
     return register
+
+
+def reference_answers(spec: Exercise) -> dict[str, Any]:
+    """The reference answers of the exercises ``spec`` builds on, by notebook name."""
+    return {
+        name: build()
+        for earlier in spec.builds_on
+        for name, build in EXERCISES[earlier].reference.items()
+    }
+
+
+@contextlib.contextmanager
+def filled_in(namespace: dict, filled: dict[str, Any]) -> Iterator[None]:
+    """Put ``filled`` into the notebook's names for the check, then put the learner's back."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in filled}
+    namespace.update(filled)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def with_references(answer: Any, namespace: dict, filled: dict[str, Any]) -> Any:
+    """``answer``, with the reference in place of any learner's object its annotations name.
+
+    A view annotated ``page: Query[PageIn]`` holds the learner's ``PageIn`` itself, read
+    when the cell ran: a copy of the function is annotated with the reference instead.
+    """
+    import types
+    import typing
+
+    swaps = {id(namespace[name]): value for name, value in filled.items() if name in namespace}
+    annotations = getattr(answer, "__annotations__", None)
+    if not swaps or not isinstance(answer, types.FunctionType) or not annotations:
+        return answer
+
+    def swap(hint):
+        if id(hint) in swaps:
+            return swaps[id(hint)]
+        if typing.get_origin(hint) is typing.Annotated:
+            return typing.Annotated[(swap(hint.__origin__), *hint.__metadata__)]
+        return hint
+
+    code, defaults, closure = answer.__code__, answer.__defaults__, answer.__closure__
+    copy = types.FunctionType(code, answer.__globals__, answer.__name__, defaults, closure)
+    copy.__kwdefaults__ = answer.__kwdefaults__
+    copy.__doc__, copy.__qualname__ = answer.__doc__, answer.__qualname__
+    copy.__annotations__ = {key: swap(hint) for key, hint in annotations.items()}
+    return copy
 
 
 def requirements_table() -> str:
@@ -184,7 +260,7 @@ class Context:
         except allow:
             raise
         except Exception as error:
-            raise CheckFailed(
+            raise AnswerRaised(
                 self.id,
                 f"{name}() raised {type(error).__name__}: {error}",
                 details=[*_where(error), *_call_context(args, kwargs)],
@@ -309,12 +385,15 @@ class Context:
                 details=["Write its body, run the answer cell, then this one."],
             ) from None
         except Exception as error:
-            self.fail(
-                f"GET {path} raised {type(error).__name__}: {error}",
-                hint=hint
-                or "an error a client caused must become a 4xx: raise NotFound (from "
-                "demo_project.errors) for a missing item.",
+            hint = hint or (
+                "an error a client caused must become a 4xx: raise NotFound (from "
+                "demo_project.errors) for a missing item."
             )
+            raise AnswerRaised(
+                self.id,
+                f"GET {path} raised {type(error).__name__}: {error}",
+                details=[*_where(error), f"Hint: {hint}"],
+            ) from None
 
 
 def _raised_by(error: BaseException) -> str | None:

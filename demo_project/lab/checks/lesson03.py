@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+
 from .core import catalog, exercise, short, validation_error
+
+
+@functools.cache
+def _page_in():
+    """The reference answer of 3.1, which 3.2's view is annotated with."""
+    from ninja import Field, Schema
+
+    class PageIn(Schema):
+        page: int = Field(1, ge=1, le=1000)
+        page_size: int = Field(10, ge=1, le=50)
+
+    return PageIn
 
 
 @exercise(
     "3.1",
     "PageIn",
+    reference={"PageIn": _page_in},
     requirements={
         "defaults": (
             "`page` is 1 and `page_size` 10 when not given",
@@ -90,6 +105,7 @@ def _reviews_page(item_id: int, page: int, page_size: int) -> dict:
 @exercise(
     "3.2",
     "item_reviews",
+    builds_on=("3.1",),
     requirements={
         "page": (
             "it returns `count` (all the item's reviews) and `results`, one page of "

@@ -21,6 +21,7 @@ def _can_review(user, item) -> bool:
 @exercise(
     "4.1",
     "user_can_review",
+    reference={"user_can_review": lambda: _can_review},
     requirements={
         "allowed": (
             "an active, logged-in user who does not own the item and has not reviewed it "
@@ -231,6 +232,7 @@ def check_4_2(ex, answer):
 @exercise(
     "4.3",
     "review_create",
+    builds_on=("4.1",),
     requirements={
         "created": (
             "it saves the review asked for and returns it",

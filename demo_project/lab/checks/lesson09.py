@@ -30,10 +30,11 @@ def awaited(ex, function, name: str):
     if not callable(function):
         ex.fail(f"`{name}` should be a function, not {type(function).__name__}.")
     if not inspect.iscoroutinefunction(function):
-        ex.fail(
-            f"`{name}` is a plain function; requirement 1: write it with `async def`.",
-            hint=f"async def {name}(...): and await the ORM's a-methods inside.",
-        )
+        with ex.requirement("async"):
+            ex.fail(
+                f"`{name}` is a plain function: write it with `async def`.",
+                hint=f"async def {name}(...): and await the ORM's a-methods inside.",
+            )
 
     @functools.wraps(function)
     def run(*args, **kwargs):
@@ -54,14 +55,15 @@ def in_a_loop(coroutine_function, *args, **kwargs):
 
 
 def refuse_sync_queries(ex, error: BaseException, what: str) -> None:
-    """Fail with requirement 3 when ``error`` is Django refusing a sync query."""
+    """Fail the requirement "no-sync" when ``error`` is Django refusing a sync query."""
     if SYNC_IN_ASYNC in f"{type(error).__name__}: {error}":
-        ex.fail(
-            f"{what} ran a sync query inside async code: a server refuses it "
-            "(SynchronousOnlyOperation). Requirement 3: no sync query in async code.",
-            *_where(error),
-            hint=NO_SYNC_HINT,
-        )
+        with ex.requirement("no-sync"):
+            ex.fail(
+                f"{what} ran a sync query inside async code: a server refuses it "
+                "(SynchronousOnlyOperation).",
+                *_where(error),
+                hint=NO_SYNC_HINT,
+            )
 
 
 # 9.1 · An item card, awaited
@@ -82,7 +84,35 @@ def _card(item_id: int) -> dict | None:
     }
 
 
-@exercise("9.1", "item_card")
+@exercise(
+    "9.1",
+    "item_card",
+    requirements={
+        "async": (
+            "it is a coroutine function (`async def`)",
+            "`inspect.iscoroutinefunction` on `item_card`, before running it",
+        ),
+        "card": (
+            "the card is right, on your catalog and on another",
+            "compares it key by key with the reference on 5 items of your catalog and of "
+            "40 items (seed 7)",
+        ),
+        "no-sync": (
+            "it makes no sync query inside async code (a server refuses one with "
+            "`SynchronousOnlyOperation`)",
+            "runs the coroutine with async safety on; `SynchronousOnlyOperation` fails with "
+            "the line that queried",
+        ),
+        "queries": (
+            "it takes at most 3 queries",
+            "a silent query panel (every thread) around each call",
+        ),
+        "missing": (
+            "a missing id gives `None`, not an exception",
+            "an id 1,000 past the last; `DoesNotExist` or any value but `None` fails",
+        ),
+    },
+)
 def check_9_1(ex, answer):
     from django.core.exceptions import ObjectDoesNotExist, SynchronousOnlyOperation
 
@@ -103,41 +133,44 @@ def check_9_1(ex, answer):
             ids = list(Item.objects.order_by("id").values_list("id", flat=True))
             step = 10 if ex.hidden else max(1, len(ids) // 5)
             for item_id in ids[::step]:
-                try:
-                    got, panel = measure(lambda item_id=item_id: card(item_id))
-                except ObjectDoesNotExist as error:
-                    ex.fail(f"item_card({item_id}) raised {type(error).__name__}: {error}")
-                ex.expect_equal(
-                    _card(item_id),
-                    got,
-                    what=f"the card of item {item_id}",
-                    context=context,
-                    hint="requirement 2: name, category name, owner's username, tag names "
-                    "sorted, and the number of reviews, in a dict with exactly these keys.",
-                )
-                ex.hold_budget(
-                    panel,
-                    3,
-                    f"requirement 4 (3 queries): the card of item {item_id}",
-                    context=context,
-                    hint="one query for the item with its category and owner "
-                    "(select_related), one for its tags, one for its review count.",
-                )
+                with ex.requirement("card"):
+                    try:
+                        got, panel = measure(lambda item_id=item_id: card(item_id))
+                    except ObjectDoesNotExist as error:
+                        ex.fail(f"item_card({item_id}) raised {type(error).__name__}: {error}")
+                    ex.expect_equal(
+                        _card(item_id),
+                        got,
+                        what=f"the card of item {item_id}",
+                        context=context,
+                        hint="name, category name, owner's username, tag names sorted, and "
+                        "the number of reviews, in a dict with exactly these keys.",
+                    )
+                with ex.requirement("queries"):
+                    ex.hold_budget(
+                        panel,
+                        3,
+                        f"the card of item {item_id}",
+                        context=context,
+                        hint="one query for the item with its category and owner "
+                        "(select_related), one for its tags, one for its review count.",
+                    )
                 checked += 1
             missing = max(ids) + 1000
-            try:
-                got = card(missing)
-            except ObjectDoesNotExist as error:
-                ex.fail(
-                    f"item_card({missing}) raised {type(error).__name__}; requirement 5: an id "
-                    "that no item has gives None.",
-                    hint="afirst() returns None when nothing matches; aget() raises.",
-                )
-            if got is not None:
-                ex.fail(
-                    f"item_card({missing}) returned {short(got)}; requirement 5: an id that "
-                    "no item has gives None.",
-                )
+            with ex.requirement("missing"):
+                try:
+                    got = card(missing)
+                except ObjectDoesNotExist as error:
+                    ex.fail(
+                        f"item_card({missing}) raised {type(error).__name__}; an id that no "
+                        "item has gives None.",
+                        hint="afirst() returns None when nothing matches; aget() raises.",
+                    )
+                if got is not None:
+                    ex.fail(
+                        f"item_card({missing}) returned {short(got)}; an id that no item has "
+                        "gives None.",
+                    )
     return f"{checked} cards right on {len(ex.catalogs())} catalogs, 3 queries at most each."
 
 
@@ -181,7 +214,36 @@ def _operation(ex, router):
     return operations[0]
 
 
-@exercise("9.2", "router", "NewestQuery")
+@exercise(
+    "9.2",
+    "router",
+    "NewestQuery",
+    requirements={
+        "async": (
+            "the operation is `async def`",
+            "the view behind `GET /items/newest` on `router`",
+        ),
+        "items": (
+            "the items are right: active only, newest first, `limit` of them, each with its "
+            "category and sorted tags",
+            "the JSON of the page without `limit` and with `limit=3`, against the reference, "
+            "on both catalogs",
+        ),
+        "no-sync": (
+            "it returns data, not a lazy queryset, and makes no sync query inside async code",
+            "the request runs with async safety on; a refusal anywhere (the view or Ninja's "
+            "serialization) fails",
+        ),
+        "queries": (
+            "2 queries whatever the limit (the items with their categories, then the tags)",
+            "a silent query panel around each request",
+        ),
+        "limit": (
+            "a `limit` below 1 or above 50 gets a 422",
+            "`limit=0` and `limit=51`",
+        ),
+    },
+)
 def check_9_2(ex, router, query_schema):
     from ninja.testing import TestAsyncClient
 
@@ -189,10 +251,11 @@ def check_9_2(ex, router, query_schema):
     operation = _operation(ex, router)
     view = operation.view_func
     if not inspect.iscoroutinefunction(view):
-        ex.fail(
-            f"{view.__name__}() is a plain function; requirement 1: write it with `async def`.",
-            hint="async def newest_items(request, query: Query[NewestQuery]): ...",
-        )
+        with ex.requirement("async"):
+            ex.fail(
+                f"{view.__name__}() is a plain function: write it with `async def`.",
+                hint="async def newest_items(request, query: Query[NewestQuery]): ...",
+            )
     client = TestAsyncClient(router)
 
     @functools.wraps(view)
@@ -209,42 +272,44 @@ def check_9_2(ex, router, query_schema):
         with catalog(items, seed) as context:
             for limit in limits:
                 url = NEWEST_PATH + ("" if limit is None else f"?limit={limit}")
-                response, panel = measure(lambda url=url: ex.call(get, url))
-                if response.status_code != 200:
-                    ex.fail(
-                        f"GET {url} answered {response.status_code}, not 200.",
-                        f"  on: {context}",
-                        f"  body: {short(response.content.decode(errors='replace'))}",
-                    )
                 expected = _newest(10 if limit is None else limit)
-                ex.compare_rows(
-                    expected,
-                    response.json(),
-                    what=f"GET {url}",
-                    context=context,
-                    hint="requirement 2: active items only, newest first (-created_at, then "
-                    "-id), at most limit of them (10 when not given).",
-                )
-                ex.hold_budget(
-                    panel,
-                    2,
-                    f"requirement 4 (2 queries): GET {url}",
-                    context=context,
-                    hint="select_related('category') joins the categories "
-                    "into the items' query and prefetch_related('tags') adds one more; "
-                    "sync_to_async per item is an N+1.",
-                )
+                with ex.requirement("items"):
+                    response, panel = measure(lambda url=url: ex.call(get, url))
+                    if response.status_code != 200:
+                        ex.fail(
+                            f"GET {url} answered {response.status_code}, not 200.",
+                            f"  on: {context}",
+                            f"  body: {short(response.content.decode(errors='replace'))}",
+                        )
+                    ex.compare_rows(
+                        expected,
+                        response.json(),
+                        what=f"GET {url}",
+                        context=context,
+                        hint="active items only, newest first (-created_at, then -id), at "
+                        "most limit of them (10 when not given).",
+                    )
+                with ex.requirement("queries"):
+                    ex.hold_budget(
+                        panel,
+                        2,
+                        f"GET {url}",
+                        context=context,
+                        hint="select_related('category') joins the categories "
+                        "into the items' query and prefetch_related('tags') adds one more; "
+                        "sync_to_async per item is an N+1.",
+                    )
                 served += len(expected)
     bad = ["0", "51", "-5", "1000", "ten"] if ex.hidden else ["0", "51"]
     for limit in bad:
         url = f"{NEWEST_PATH}?limit={limit}"
-        status = ex.call(get, url).status_code
-        if status != 422:
-            ex.fail(
-                f"GET {url} answered {status}; requirement 5: a limit below 1 or above 50 "
-                "gets a 422.",
-                hint="bound the field of NewestQuery: Field(10, ge=1, le=50).",
-            )
+        with ex.requirement("limit"):
+            status = ex.call(get, url).status_code
+            if status != 422:
+                ex.fail(
+                    f"GET {url} answered {status}; a limit below 1 or above 50 gets a 422.",
+                    hint="bound the field of NewestQuery: Field(10, ge=1, le=50).",
+                )
     return (
         f"{served} items right on {len(ex.catalogs())} catalogs, in 2 queries whatever the "
         f"limit; limits {', '.join(bad)} answered 422."

@@ -17,7 +17,14 @@ from .records import Exercise
 
 VERDICT_MIME = "application/vnd.workbook.verdict+json"
 STATUSES = {"passed", "failed", "not done", "error"}
-LEGACY = {"NotDone": "not done", "CheckFailed": "failed", "HiddenCheckFailed": "failed hidden"}
+# A check's own exceptions, when no verdict says more: the learner's code raising is an error.
+LEGACY = {
+    "NotDone": "not done",
+    "NotRun": "not done",
+    "CheckFailed": "failed",
+    "HiddenCheckFailed": "failed hidden",
+    "AnswerRaised": "error",
+}
 
 
 def by_grade_id(executed: dict | None) -> dict[str, dict]:
