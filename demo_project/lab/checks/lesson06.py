@@ -571,7 +571,10 @@ class _Stampede:
 
 @contextlib.contextmanager
 def _watching_the_cache(on_access: Callable[[], None]):
-    """Call ``on_access()`` before every read of the default cache, in any thread."""
+    """Call ``on_access()`` after every read of the default cache, in any thread.
+
+    After, not before: a read that ``on_access`` records as waiting has already missed.
+    """
     from django.core.cache import caches
 
     backend = type(caches["default"])
@@ -580,8 +583,10 @@ def _watching_the_cache(on_access: Callable[[], None]):
     def watched(method):
         @functools.wraps(method)
         def read(self, *args, **kwargs):
-            on_access()
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                on_access()
 
         return read
 
