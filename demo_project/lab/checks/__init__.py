@@ -8,13 +8,18 @@ on catalogs the learner has not seen (other seeds and sizes), compares with the 
 answer, holds the query budget with a silent query panel, and then either prints one
 ``✓`` line or raises:
 
-- ``NotDone``: the answer still raises ``NotImplementedError`` (or was never run);
+- ``NotDone``: the answer still raises ``NotImplementedError``; its ``NotRun`` says the
+  answer's cell (or the setup cell) has not run in this kernel, after a restart say;
 - ``CheckFailed``: the answer is wrong; the message says what was expected, what came
-  back, which queries ran, and gives a hint;
+  back, which queries ran, and gives a hint; its ``AnswerRaised`` says the learner's own
+  code raised (an error, E, for the grader);
 - ``HiddenCheckFailed``: the same, for the extra checks only the grader runs
   (``check("5.1", hidden=True)``).
 
-All three show as a short message in the notebook, not a traceback through the kit
+An exercise that builds on an earlier one (6.2 reads through 6.1's answer) is checked with
+the earlier one's reference answer in its place, and says so.
+
+All of them show as a short message in the notebook, not a traceback through the kit
 (IPython's ``_render_traceback_`` hook). Every check leaves the catalog as the notebook's
 ``boot()`` made it. Each lesson's checks live in ``lessonNN.py``; ``core.py`` holds what
 they share.
