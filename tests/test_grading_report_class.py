@@ -61,7 +61,9 @@ def test_each_exercise_has_its_pass_rate_budget_failures_not_started_and_top_mes
 def test_the_rows_to_review_say_why():
     review = {(learner, notebook): why for learner, notebook, why in to_review(a_class())}
     assert set(review) == {("eve", FIVE), ("gus", FIVE)}
-    assert review[("gus", FIVE)][0].startswith("5.1 needs review: replaces `checks.check`")
+    assert review[("gus", FIVE)] == [
+        "5.1, 5.2 need review: replaces `checks.check` (the checks said: passed)"
+    ]
     assert review[("eve", FIVE)] == ["notes: check cell of 5.2 edited: graded with the original"]
 
 

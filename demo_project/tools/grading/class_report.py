@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
+from itertools import groupby
 from pathlib import Path
 
 from .feedback import numbered, points
@@ -71,18 +72,29 @@ def exercises(rows: list[dict]) -> list[ExerciseSummary]:
     return list(found.values())
 
 
+def submission(row: dict) -> tuple:
+    return by_name(row["learner"]), row["notebook"]
+
+
 def to_review(rows: list[dict]) -> list[tuple[str, str, list[str]]]:
     """(learner, notebook, reasons) of every submission someone should look at."""
-    reasons: dict[tuple[str, str], list[str]] = {}
-    for row in sorted(rows, key=lambda r: (by_name(r["learner"]), r["notebook"], r["exercise"])):
-        found = reasons.setdefault((row["learner"], row["notebook"]), [])
-        if row["status"] == "needs review":
-            found.append(f"{row['exercise']} needs review: {row['detail']}")
-        elif row["status"] == "not graded":
-            found.append(f"not graded: {row['detail'] or row['notes']}")
-        if row["notes"] and NOTED.search(row["notes"]) and f"notes: {row['notes']}" not in found:
-            found.append(f"notes: {row['notes']}")
-    return [(learner, notebook, why) for (learner, notebook), why in reasons.items() if why]
+    found = []
+    for (_, notebook), group in groupby(sorted(rows, key=submission), key=submission):
+        mine = sorted(group, key=lambda row: numbered(row["exercise"]))
+        why, held = [], {}  # held: a reason, and the exercises it holds back
+        for row in mine:
+            if row["status"] == "needs review":
+                held.setdefault(row["detail"], []).append(row["exercise"])
+            elif row["status"] == "not graded":
+                why.append(f"not graded: {row['detail'] or row['notes']}")
+        for detail, exercises in held.items():
+            verb = "needs" if len(exercises) == 1 else "need"
+            why.append(f"{', '.join(exercises)} {verb} review: {detail}")
+        notes = {row["notes"] for row in mine if NOTED.search(row["notes"])}
+        why += [f"notes: {note}" for note in sorted(notes)]
+        if why:
+            found.append((mine[0]["learner"], notebook, why))
+    return found
 
 
 def per_learner(rows: list[dict]) -> list[tuple[str, float, float]]:
@@ -102,8 +114,7 @@ def plot(totals: list[tuple[str, float, float]]) -> str:
     axes.barh(names, [earned for _, earned, _ in totals][::-1], color="#2563eb", label="earned")
     axes.set_xlabel("points")
     axes.set_xlim(left=0)
-    axes.legend(loc="lower right", frameon=False)
-    axes.set_title("Points per learner")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     stream = io.BytesIO()
     figure.savefig(stream, format="png", metadata={"Software": None})
     return base64.b64encode(stream.getvalue()).decode("ascii")
