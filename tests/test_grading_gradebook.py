@@ -12,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,6 +157,25 @@ def test_a_run_replaces_each_learner_and_notebook_it_graded_and_nothing_else(tmp
     ]
 
 
+def test_two_runs_at_once_lose_nothing(tmp_path, monkeypatch):
+    """Each run reads, merges and writes under the lock; slowed reads would interleave."""
+    grades = tmp_path / "grades.csv"
+    read = gradebook.read
+
+    def slow_read(path):
+        rows = read(path)
+        time.sleep(0.5)  # the other run reads now, unless the lock holds it back
+        return rows
+
+    monkeypatch.setattr(gradebook, "read", slow_read)
+    runs = [threading.Thread(target=gradebook.record, args=([s], grades)) for s in class_of_three()]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert {row["learner"] for row in rows_of(grades)} == {"alice", "bob", AMELIE}
+
+
 def test_a_file_that_is_not_a_gradebook_is_refused_and_left_alone(tmp_path, capsys):
     grades = tmp_path / "grades.csv"
     grades.write_text("name,mark\nalice,5\n", encoding="utf-8")
@@ -241,6 +262,7 @@ def test_the_feedback_file_fences_what_it_quotes_and_stays_in_its_folder():
     assert file_name("section-b/bob") == Path("section-b/bob.md")
     assert file_name("../../etc/passwd") == Path("_../_../etc/passwd.md")
     assert file_name(AMELIE) == Path(f"{AMELIE}.md")
+    assert file_name("Ada.Lovelace") == Path("Ada.Lovelace.md")
 
 
 @pytest.fixture(scope="module")

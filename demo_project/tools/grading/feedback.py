@@ -67,8 +67,8 @@ def check_feedback(exercise: Exercise, cells: dict, assignment: Assignment, rece
 def file_name(learner: str) -> Path:
     """A relative path for a learner's file: their folders kept, nothing that climbs out."""
     parts = [re.sub(r"[^\w .@+-]", "_", part).strip() or "_" for part in learner.split("/")]
-    parts = [f"_{part}" if part.startswith(".") else part for part in parts]
-    return Path(*parts).with_suffix(".md") if parts else Path("_.md")
+    *folders, name = [f"_{part}" if part.startswith(".") else part for part in parts]
+    return Path(*folders, f"{name}.md")  # not with_suffix: "Ada.Lovelace" keeps her surname
 
 
 def fenced(text: str) -> str:
