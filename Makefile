@@ -24,7 +24,7 @@ help:
 	@echo "make test-api   schemathesis, every check, against the served demo API"
 	@echo "make notebooks  re-execute every lesson and solution in place (refresh outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/ (FORCE=1 overwrites notebooks changed by hand)"
-	@echo "make grade SUBMISSIONS=dir  grade learners' exercise notebooks: a table, and var/grades.csv"
+	@echo "make grade SUBMISSIONS=dir  grade learners' notebooks into the gradebook var/grades.csv (and a report)"
 	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
@@ -102,10 +102,12 @@ notebooks: install
 exercises: install
 	$(BIN)/python -m demo_project.tools.exercises $(if $(FORCE),--force)
 
-# Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks).
+# Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks), merged
+# into the class gradebook var/grades.csv. One folder whose name has spaces is quoted whole,
+# SUBMISSIONS="collected/Amélie Dubois/"; several paths are separated by spaces.
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "Say what to grade: make grade SUBMISSIONS=collected/"; exit 2; }
-	$(BIN)/python -m demo_project.tools.grading $(SUBMISSIONS) --csv var/grades.csv $(GRADE_OPTIONS)
+	$(BIN)/python -m demo_project.tools.grading "$(SUBMISSIONS)" --csv var/grades.csv $(GRADE_OPTIONS)
 
 # A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs in the
 # sandbox, then by nbgrader's autograde.

@@ -10,7 +10,10 @@
    cells and the locked cells of ``solutions/`` (nbgrader's checksums find edited ones);
 3. run (sandbox.py, runner.py): each submission in its own bubblewrap sandbox;
 4. judge (judge.py): each exercise from the verdicts its locked check cell recorded;
-5. report (report.py): a table per notebook and a CSV, written atomically.
+5. report (report.py): a table per notebook;
+6. gradebook (gradebook.py): this run's own CSV, merged into the class gradebook by learner
+   and notebook, and from the gradebook a wide CSV, a feedback file per learner
+   (feedback.py) and the class report (class_report.py), each written atomically.
 
 pipeline.py runs the steps in order. The grader never writes to a submission. A file that
 cannot be graded is one row that says why, and the run goes on.

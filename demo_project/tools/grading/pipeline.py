@@ -13,6 +13,7 @@ import nbformat
 from . import sandbox
 from .assemble import ROOT, SOLUTIONS, assemble, load_assignments
 from .collect import collect
+from .feedback import check_feedback
 from .judge import audit, by_grade_id, judge
 from .records import Assignment, Row, Submission
 
@@ -75,9 +76,10 @@ def grade_one(
             said = f"{status}: {detail}" if detail else status
             status, detail = "needs review", f"{'; '.join(reasons)} (the checks said: {said})"
         points = exercise.points if status == "passed" else 0
+        said = check_feedback(exercise, cells, assignment, run.receipt)
         submission.rows.append(
             Row(submission.learner, assignment.stem, exercise.id, points, exercise.points,
-                status, detail)
+                status, detail, feedback=said)
         )  # fmt: skip
     return finish(submission, started)
 

@@ -19,6 +19,11 @@ STATUS_MARKS = {
 }
 
 
+def by_name(learner: str) -> tuple[str, str]:
+    """Sort learners as a class list does: ``Amélie`` beside ``alice``, not after ``Zoe``."""
+    return learner.casefold(), learner
+
+
 @dataclass
 class Exercise:
     id: str
@@ -41,6 +46,11 @@ class Assignment:
     def max_points(self) -> float:
         return sum(exercise.points for exercise in self.exercises)
 
+    def source(self, grade_id: str) -> str:
+        """The source of one of the solution's cells, as solutions/ holds it."""
+        found = (c.source for c in self.cells if c.metadata["nbgrader"]["grade_id"] == grade_id)
+        return next(found, "")
+
 
 @dataclass
 class Row:
@@ -53,6 +63,8 @@ class Row:
     detail: str = ""
     notes: str = ""
     path: str = ""
+    feedback: str = ""  # every message and hint the check cell gave (feedback.py)
+    run: str = ""  # the run that graded it (gradebook.py)
 
 
 @dataclass

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from .records import STATUS_MARKS, Submission
+from .records import STATUS_MARKS, Row, Submission
 
 CSV_FIELDS = [
     "learner",
@@ -24,6 +25,8 @@ CSV_FIELDS = [
     "detail",
     "notes",
     "path",
+    "feedback",
+    "run",
 ]
 UNSANDBOXED = "UNSANDBOXED: --trusted was given; the submissions ran as the grader's user."
 
@@ -33,24 +36,46 @@ def number(value: float) -> str:
 
 
 def write_csv(submissions: list[Submission], path: Path) -> Path:
-    path = path.resolve()
+    rows = [as_record(row) for submission in submissions for row in submission.rows]
+    return write_rows(rows, path)
+
+
+def as_record(row: Row) -> dict[str, str]:
+    """A row as the CSV holds it: every field a string, points without a trailing .0."""
+    values = asdict(row)
+    values["points"] = number(row.points)
+    values["max_points"] = number(row.max_points)
+    return values
+
+
+@contextmanager
+def replacing(path: Path, *, encoding: str = "utf-8", newline: str | None = None):
+    """Yield a text stream to a temporary file beside ``path``; rename it over ``path`` at the end.
+
+    A reader sees the old file or the new one, never half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            for submission in submissions:
-                for row in submission.rows:
-                    values = asdict(row)
-                    values["points"] = number(row.points)
-                    values["max_points"] = number(row.max_points)
-                    writer.writerow(values)
+        with os.fdopen(handle, "w", encoding=encoding, newline=newline) as stream:
+            yield stream
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_rows(rows: list[dict], path: Path, fields=CSV_FIELDS, *, bom: bool = False) -> Path:
+    """Write ``rows`` as CSV, replacing ``path`` whole.
+
+    ``bom``: start with UTF-8's byte order mark, which spreadsheets need to read accents.
+    """
+    path = path.resolve()
+    with replacing(path, encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
     return path
 
 
