@@ -35,7 +35,7 @@ help:
 # here, and it compiles no bytecode up front (Python writes it on first import), so the
 # environment is smaller. The lessons' requirements are the default; each extra comes with
 # the command that needs it: test (make test), grading (make exercises, grade, progress),
-# services (when DATABASE_URL, CACHE_URL or CELERY_BROKER_URL is set), browser, ci.
+# services (when CACHE_URL or CELERY_BROKER_URL is set), browser, ci.
 UV := $(BIN)/uv
 PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python
 
@@ -68,9 +68,8 @@ PROFILE := $(IPYTHONDIR)/profile_default/ipython_kernel_config.py
 $(PROFILE): demo_project/lab/ipython_kernel_config.py
 	mkdir -p $(@D) && cp $< $@
 
-# With a service switched on (README, "Going further"), its drivers come too.
-install: $(STAMP) $(PROFILE) \
-		$(if $(DATABASE_URL)$(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.installed-services)
+# With Redis switched on (README, "Going further"), its client comes too.
+install: $(STAMP) $(PROFILE) $(if $(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.installed-services)
 	@mkdir -p $(JUPYTER_RUNTIME_DIR)
 
 install-test install-grading install-services install-browser install-ci: install-%: \

@@ -97,8 +97,8 @@ start_worker() {
     say "Celery worker already running"
     return
   fi
-  # The worker needs the Redis client, and the lessons the PostgreSQL driver: the
-  # services extra of the environment (requirements-services.txt).
+  # The worker (and the lessons' cache) needs the Redis client: the services extra of
+  # the environment (requirements-services.txt).
   make --no-print-directory -C "$ROOT" VENV="$VENV" install-services >&2
   eval "$(print_env)"
   # The worker signs nothing: keys made for the process are enough (demo_project/settings.py).
