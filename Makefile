@@ -15,7 +15,8 @@ SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 
 SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
-.PHONY: help install lab test test-project test-notebooks lint format notebooks clean \
+.PHONY: help install install-test install-grading install-services install-browser \
+	install-ci lab test test-project test-notebooks lint format notebooks clean \
 	test-services test-browser test-rerun services-start services-stop test-api
 
 help:
@@ -30,39 +31,68 @@ help:
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
+# uv installs (PyPI's `uv`, into the environment itself): about five times faster than pip
+# here, and it compiles no bytecode up front (Python writes it on first import), so the
+# environment is smaller. The lessons' requirements are the default; each extra comes with
+# the command that needs it: test (make test), grading (make exercises, grade, progress),
+# services (when CACHE_URL or CELERY_BROKER_URL is set), browser, ci.
+UV := $(BIN)/uv
+PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python
+
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@# nbgrader comes for its preprocessors (make exercises, make grade); its JupyterLab
-	@# menus and panels would only distract a learner. An instructor can enable them again.
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv; }
+	$(PIP_INSTALL) -r requirements.txt
+	touch $@
+
+# One stamp per extra: .venv/.installed-test is requirements-test.txt installed. The files
+# include one another (test includes grading; browser and ci include test), and so do stamps.
+$(VENV)/.installed-%: requirements-%.txt requirements.txt $(STAMP)
+	$(PIP_INSTALL) -r $<
+	touch $@
+$(VENV)/.installed-test: $(VENV)/.installed-grading
+$(VENV)/.installed-browser $(VENV)/.installed-ci: $(VENV)/.installed-test
+
+# nbgrader comes for its preprocessors (make exercises, make grade); its JupyterLab menus
+# and panels would only distract a learner. An instructor can enable them again.
+$(VENV)/.installed-grading: requirements-grading.txt requirements.txt $(STAMP)
+	$(PIP_INSTALL) -r $<
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	for extension in formgrader validate_assignment assignment_list course_list; do \
 		$(BIN)/jupyter server extension disable --sys-prefix \
 			nbgrader.server_extensions.$$extension >/dev/null 2>&1; done
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
-	@mkdir -p $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR)
+# The kernels' IPython profile (IPYTHONDIR, above): a cell run before the setup cell says
+# to run the setup cell, not a page of Django traceback (demo_project/lab/ready.py).
+PROFILE := $(IPYTHONDIR)/profile_default/ipython_kernel_config.py
+$(PROFILE): demo_project/lab/ipython_kernel_config.py
+	mkdir -p $(@D) && cp $< $@
+
+# With Redis switched on (README, "Going further"), its client comes too.
+install: $(STAMP) $(PROFILE) $(if $(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.installed-services)
+	@mkdir -p $(JUPYTER_RUNTIME_DIR)
+
+install-test install-grading install-services install-browser install-ci: install-%: \
+		install $(VENV)/.installed-%
 
 # The repository is the root (so exercises/ and solutions/ are in reach), the first lesson
 # opens; --allow-root only where make runs as root (a container, a CI machine).
 lab: install
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) \
-		--ServerApp.root_dir=. notebooks/00-start-here.ipynb
+		--ServerApp.root_dir=. $(LAB_OPTIONS) notebooks/00-start-here.ipynb
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-project: install
+test-project: install-test
 	$(BIN)/pytest -n 2
 
-test-notebooks: install
+test-notebooks: install-test
 	$(BIN)/pytest $(NBVAL) -n 2 --dist loadscope $(LESSONS) $(SOLUTIONS)
 
 test: lint test-project test-notebooks
@@ -71,24 +101,22 @@ test: lint test-project test-notebooks
 # The project's tests run on PostgreSQL and Redis with tasks eager (a worker would read
 # another database than the test one); the notebooks run against the worker too, one at
 # a time, since they share one database.
-test-services: install
+test-services: install-test install-services
 	@test -n "$$DATABASE_URL" || { echo "Start the services first: eval \"\$$(scripts/services.sh start)\""; exit 2; }
 	env -u CELERY_BROKER_URL $(BIN)/pytest -p no:xdist
 	mkdir -p var && cat nbval-sanitize.cfg nbval-sanitize-services.cfg > $(SERVICES_SANITIZE)
 	$(BIN)/pytest $(NBVAL:nbval-sanitize.cfg=$(SERVICES_SANITIZE)) -p no:xdist $(LESSONS) $(SOLUTIONS)
 
 # Every notebook with each code cell run twice in a row: the same verdicts (one kernel each).
-test-rerun: install
+test-rerun: install-test
 	$(BIN)/pytest -n 2 -m rerun tests/test_rerun.py
 
 # The browser lane: JupyterLab and the Swagger UI in Debian's chromium.
-test-browser: install
-	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+test-browser: install-browser
 	$(BIN)/pytest -p no:xdist -m browser tests/browser
 
 # Schemathesis, every check, against a real runserver of the demo API (about 2 minutes).
-test-api: install
-	$(BIN)/python -m pip install --quiet -r requirements-ci.txt
+test-api: install-ci
 	scripts/test-api.sh
 
 notebooks: install
@@ -99,23 +127,23 @@ notebooks: install
 .PHONY: exercises grade bench-grading progress
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
-exercises: install
+exercises: install-grading
 	$(BIN)/python -m demo_project.tools.exercises $(if $(FORCE),--force)
 
 # Grade learners' copies: make grade SUBMISSIONS=collected/ (folders or notebooks), merged
 # into the class gradebook var/grades.csv. One folder whose name has spaces is quoted whole,
 # SUBMISSIONS="collected/Amélie Dubois/"; several paths are separated by spaces.
-grade: install
+grade: install-grading
 	@test -n "$(SUBMISSIONS)" || { echo "Say what to grade: make grade SUBMISSIONS=collected/"; exit 2; }
 	$(BIN)/python -m demo_project.tools.grading "$(SUBMISSIONS)" --csv var/grades.csv $(GRADE_OPTIONS)
 
 # A measurement, not a test: 30 submissions of one notebook, graded with 2 jobs in the
 # sandbox, then by nbgrader's autograde.
-bench-grading: install
+bench-grading: install-grading
 	$(BIN)/python tests/bench_grading.py
 
 # A learner's own progress: exercises/ run afresh (nothing written into it), visible checks.
-progress: install
+progress: install-grading
 	$(BIN)/python -m demo_project.tools.grading.progress exercises --png var/progress.png
 
 # A measurement, not a test: it exits 0 and prints MISS beside a target it did not meet.

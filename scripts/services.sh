@@ -97,6 +97,9 @@ start_worker() {
     say "Celery worker already running"
     return
   fi
+  # The worker (and the lessons' cache) needs the Redis client: the services extra of
+  # the environment (requirements-services.txt).
+  make --no-print-directory -C "$ROOT" VENV="$VENV" install-services >&2
   eval "$(print_env)"
   # The worker signs nothing: keys made for the process are enough (demo_project/settings.py).
   export WORKBOOK_EPHEMERAL_KEYS=1

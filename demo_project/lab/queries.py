@@ -4,7 +4,9 @@
         lab.client.get("/api/v1/items/")
 
 The cell then shows the count, repeated and similar statements (the signature of an N+1),
-the total time, each statement and the line of project code that issued it.
+the total time, each statement and the line of project code that issued it. Each statement
+is shown short (its column list folded, cut at a width); a click shows it whole, with its
+values inlined as SQL literals, ready to copy into a database shell.
 
 Queries are seen through a database execute wrapper that the kit installs on every
 connection as it opens, so a query made by another thread (a thread pool, a threaded
@@ -78,6 +80,11 @@ class Query:
         """The SQL with its values inlined and a long column list folded, for display."""
         return shorten_sql(inline_params(self.sql, self.params), width)
 
+    @property
+    def statement(self) -> str:
+        """The whole statement with its values as SQL literals: valid SQL to copy and run."""
+        return as_statement(self.sql, self.params)
+
 
 def inline_params(sql: str, params) -> str:
     """Put the parameters in place of the placeholders (for reading, never for running)."""
@@ -92,6 +99,32 @@ def inline_params(sql: str, params) -> str:
         return "NULL" if value is None else str(value)
 
     return re.sub(r"%s", literal, sql)
+
+
+def sql_literal(value) -> str:
+    """Return ``value`` as an SQL literal that SQLite and PostgreSQL both read."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"X'{bytes(value).hex()}'"
+    # Text, dates, UUIDs, and decimals, which Django's SQLite backend binds as text too.
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def as_statement(sql: str, params) -> str:
+    """Put the parameters in place of the placeholders as SQL literals, whole.
+
+    Django writes a literal ``%`` as ``%%`` in a statement that has parameters; the
+    statement that ran had ``%``.
+    """
+    if not params:
+        return sql
+    values = iter(params)
+    return re.sub(r"%[s%]", lambda m: "%" if m[0] == "%%" else sql_literal(next(values)), sql)
 
 
 def _outer_from(sql: str) -> int:
@@ -365,7 +398,7 @@ class QueryPanel:
         rows = "".join(
             f"<tr><td>{n}</td><td style='white-space:nowrap'>{esc(format_duration(q.seconds))}"
             f"</td><td style='white-space:nowrap'><code>{esc(q.where)}</code></td>"
-            f"<td style='text-align:left'><code class='sql'>{esc(q.readable())}</code></td></tr>"
+            f"<td style='text-align:left'>{_expandable(q)}</td></tr>"
             for n, q in enumerate(self.queries, 1)
         )
         similar = "".join(
@@ -377,9 +410,23 @@ class QueryPanel:
         return (
             f"<div class='lab-query-panel'><p><b>{esc(self.summary())}</b></p>"
             "<table><thead><tr><th>#</th><th>time</th><th>issued by</th>"
-            "<th style='text-align:left'>SQL</th></tr></thead>"
+            "<th style='text-align:left'>SQL (click for the whole statement)</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>{similar_block}</div>"
         )
+
+
+def _expandable(query: Query) -> str:
+    """The short SQL; a click opens the whole statement (as debug-toolbar's SQL panel does).
+
+    The whole statement keeps its line breaks as character references, so that each
+    statement is one line of the stored HTML, as the sanitize rules expect.
+    """
+    whole = html.escape(query.statement).replace("\n", "&#10;")
+    return (
+        f"<details><summary><code class='sql'>{html.escape(query.readable())}</code></summary>"
+        "<pre style='white-space:pre-wrap;user-select:all'>"
+        f"<code class='sql'>{whole}</code></pre></details>"
+    )
 
 
 def _display(panel: QueryPanel) -> None:
