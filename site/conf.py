@@ -27,6 +27,9 @@ myst_enable_extensions = ["colon_fence"]
 
 html_theme = "sphinx_book_theme"
 html_title = project
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
+html_css_files = ["site.css"]
 html_use_index = False
 # Where the repository lives, when the build knows it (the GitHub workflow says it).
 REPOSITORY_URL = os.environ.get("SITE_REPOSITORY_URL", "")
@@ -36,7 +39,8 @@ html_theme_options = {
     "path_to_docs": "",
     "show_toc_level": 2,
 }
-html_context = {"repository_url": REPOSITORY_URL}
+# The reader's light or dark setting; left unset, the theme logs an error on every page.
+html_context = {"default_mode": "auto"}
 
 
 class RepositoryFolderLinks(SphinxPostTransform):
