@@ -28,6 +28,7 @@ help:
 	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
+	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
 $(STAMP): requirements.txt pyproject.toml
