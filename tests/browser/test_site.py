@@ -1,6 +1,7 @@
 """The built website (make site) in chromium: its pages, links and images, a lesson's outputs."""
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -22,6 +23,7 @@ PAGE_REPORT = """() => ({
     images: [...document.querySelectorAll('img')].map(
         img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
     ids: [...document.querySelectorAll('[id]')].map(element => element.id),
+    note: document.querySelector('.run-it-yourself')?.innerText || '',
 })"""
 
 
@@ -53,7 +55,7 @@ def visit(page, url: str) -> tuple[dict, list[str]]:
 
 
 def test_every_page_loads_and_every_internal_link_and_image_resolves(browser, site):
-    """Each page of the site loads without an error; its links, anchors and images exist."""
+    """Each page loads without an error, says how to run it; its links, anchors, images exist."""
     pages = sorted(
         path.relative_to(SITE).as_posix()
         for path in SITE.rglob("*.html")
@@ -74,6 +76,10 @@ def test_every_page_loads_and_every_internal_link_and_image_resolves(browser, si
             if image["width"] == 0
         ]
         links |= {(name, link) for link in report["links"] if link.startswith(site)}
+        if name != "search.html" and not {"make lab", "make test"} <= set(
+            re.findall(r"make \w+", report["note"])
+        ):
+            problems.append(f"{name}: no 'run it yourself' note with make lab and make test")
     for name, link in sorted(links):
         target, anchor = urldefrag(link)
         path = urlparse(target).path.removeprefix(urlparse(site).path) or "index.html"
