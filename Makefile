@@ -29,6 +29,7 @@ help:
 	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
+	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
 # uv installs (PyPI's `uv`, into the environment itself): about five times faster than pip
@@ -152,3 +153,28 @@ bench: install
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
+
+# The course as a website: the committed notebooks with their stored outputs (nothing is
+# executed), the quick start and the guides, in var/site/html; then no solution text in it.
+SITE_SRC := var/site/src
+SITE_HTML := var/site/html
+SITE_STAMP := $(VENV)/.site-installed
+SITE_DOCS := docs/instructor-guide.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
+
+.PHONY: site
+
+$(SITE_STAMP): requirements-site.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-site.txt
+	touch $(SITE_STAMP)
+
+site: $(SITE_STAMP)
+	rm -rf $(SITE_SRC) $(SITE_HTML)
+	mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/exercises $(SITE_SRC)/docs
+	cp -R site/. $(SITE_SRC)/
+	cp README.md $(SITE_SRC)/
+	cp $(LESSONS) $(SITE_SRC)/notebooks/
+	cp exercises/*.ipynb $(SITE_SRC)/exercises/
+	cp $(SITE_DOCS) $(SITE_SRC)/docs/
+	$(BIN)/sphinx-build -b html -W --keep-going -q $(SITE_SRC) $(SITE_HTML)
+	$(BIN)/pytest -p no:xdist -p no:cacheprovider tests/test_site.py
+	@echo "The site is in $(SITE_HTML)/index.html"
