@@ -107,6 +107,22 @@ def test_a_token_for_an_unknown_user_names_the_demo_users(lab_kit):
     assert ", ".join(name for name, _ in DEMO_USERS) in message
 
 
+def test_a_throttled_token_says_so_and_how_to_get_past_it(lab_kit, settings):
+    from django.core.cache import cache
+
+    settings.TOKEN_THROTTLE_RATE = "2/min"
+    cache.clear()
+    lab_kit.token("alice"), lab_kit.token("bob")
+    with pytest.raises(BootError) as error:
+        lab_kit.token("alice")
+    assert str(error.value) == (
+        "No token for 'alice': the token endpoint allows 2/min tries per client address and "
+        "answered 429. Wait a minute, or forget the tries: django.core.cache.cache.clear()."
+    )
+    cache.clear()
+    assert JWT.match(lab_kit.token("alice"))
+
+
 def run_before_boot(code: str) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh Python in which Django is not set up."""
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}

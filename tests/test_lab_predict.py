@@ -12,6 +12,13 @@ def test_reveal_without_a_guess_says_none_was_written_and_shows_the_measurement(
     assert "No prediction written" in out
 
 
+def test_reveal_without_a_guess_prints_lines_narrower_than_a_notebook(capsys):
+    reveal(None, 3, what="queries for one page", look_at="the panel")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Measured queries for one page: 3."
+    assert all(len(line) <= 90 for line in lines), lines
+
+
 def test_reveal_a_right_guess_is_ticked(capsys):
     reveal(3, 3, what="queries", look_at="the panel")
     assert capsys.readouterr().out.startswith("✓ You predicted 3")

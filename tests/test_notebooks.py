@@ -307,6 +307,15 @@ def lesson_problems(notebook, filename: str) -> list[Problem]:
                 Problem("*", "links", f"no relative link to {neighbour}.ipynb after Key points")
             )
     for index, cell in enumerate(cells):
+        if cell.cell_type == "code" and list(find_comment_markers(cell.source)):
+            found.append(
+                Problem(
+                    cell_name(cell, index),
+                    "visible marker",
+                    "an nbval comment (# NBVAL_...) shows in the lesson: use the cell's tag "
+                    "instead (nbval-ignore-output, nbval-skip, nbval-raises-exception)",
+                )
+            )
         if cell.cell_type != "code" or not cell.source.startswith('"""Check'):
             continue
         shown = "".join(output_text(output) for output in cell.get("outputs", []))
@@ -575,6 +584,17 @@ def test_a_lesson_without_the_setup_cell_or_with_a_silent_check_is_flagged():
         "setup",
         "check cell",
     }
+
+
+def test_an_nbval_comment_in_a_lesson_is_flagged_and_its_tag_is_not():
+    notebook = lesson("03-the-api")
+    plot = nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nplot_loads(loads);")
+    notebook.cells.insert(2, plot)
+    flagged = lesson_problems(notebook, "03-the-api.ipynb")
+    assert [(p.cell, p.rule) for p in flagged] == [(plot.id, "visible marker")]
+    plot.source = "plot_loads(loads);"
+    plot.metadata["tags"] = ["nbval-ignore-output"]
+    assert lesson_problems(notebook, "03-the-api.ipynb") == []
 
 
 def test_a_lesson_with_another_name_is_flagged():

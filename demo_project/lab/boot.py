@@ -63,6 +63,8 @@ class Lab:
     # Auth
     def token(self, username: str = "alice") -> str:
         """Return a bearer token for a demo user, through the API's own endpoint."""
+        from django.conf import settings
+
         from demo_project.catalog.generator import DEMO_PASSWORD, DEMO_USERS
 
         response = self.client.post(
@@ -70,6 +72,12 @@ class Lab:
             {"username": username, "password": DEMO_PASSWORD},
             content_type="application/json",
         )
+        if response.status_code == 429:  # cells run again and again ask for many tokens
+            raise BootError(
+                f"No token for {username!r}: the token endpoint allows "
+                f"{settings.TOKEN_THROTTLE_RATE} tries per client address and answered 429. "
+                "Wait a minute, or forget the tries: django.core.cache.cache.clear()."
+            )
         if response.status_code != 200:
             users = ", ".join(name for name, _ in DEMO_USERS)
             raise BootError(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+NO_PREDICTION = "(No prediction written in the cell above: write yours, then run both cells again.)"
+
 
 def reveal(guess: Any, measured: Any, *, what: str, look_at: str, tolerance: float = 0) -> None:
     """Print the measurement beside the guess; say where to look when they differ.
@@ -22,10 +24,9 @@ def reveal(guess: Any, measured: Any, *, what: str, look_at: str, tolerance: flo
     Nothing is returned, so the call can end a cell without a stray ``False`` under it.
     """
     if guess is None or guess is Ellipsis:
-        print(
-            f"Measured {what}: {measured}. (No prediction written: the cell above holds "
-            "none, as committed. Write yours there and run both cells again.)"
-        )
+        # Two short lines: an output line wider than the notebook wraps in the middle of a word.
+        print(f"Measured {what}: {measured}.")
+        print(NO_PREDICTION)
         return
     if _matches(guess, measured, tolerance):
         print(f"✓ You predicted {guess!r}; measured {what}: {measured}.")
