@@ -211,3 +211,49 @@ def test_a_slow_run_shows_the_same_table_once_times_are_sanitized(db):
     slow = type(quick)(quick)  # copy() and the like return a plain DataFrame
     slow["seconds"] = [0.0004, 123.4]  # 400 µs next to two minutes: five more digits
     assert shown(slow) == shown(quick)
+
+
+def comparison(counts: dict[str, list[int]], sizes=(10, 100, 1000)):
+    """A compare() table with the given query counts per variant (times from the counts)."""
+    import pandas as pd
+
+    rows = [
+        {"variant": name, "size": size, "queries": count, "seconds": (count + 1) / 1000}
+        for name, per_size in counts.items()
+        for size, count in zip(sizes, per_size, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_variants_with_equal_counts_stay_visible_as_distinct_lines():
+    figure = plot_comparison(comparison({"naive": [51, 501, 5001], "a": [3] * 3, "b": [3] * 3}))
+
+    queries, _ = figure.axes
+    a, b = queries.get_lines()[1:]
+    assert list(a.get_ydata()) == list(b.get_ydata())
+    assert a.get_marker() != b.get_marker() and a.get_linestyle() != b.get_linestyle()
+    assert b.get_markersize() < a.get_markersize(), "the later line is drawn smaller, on top"
+
+
+def test_no_point_is_cut_by_the_plots_border():
+    figure = plot_comparison(comparison({"naive": [51, 501, 5001], "joined": [2] * 3}))
+
+    # On log axes, a marker needs room by a factor: a few percent of a decade cuts it.
+    for axis in figure.axes:
+        low, high = axis.get_ylim()
+        values = [y for line in axis.get_lines() for y in line.get_ydata()]
+        assert low * 1.3 < min(values) and max(values) * 1.3 < high, (axis.get_title(), low, high)
+        left, right = axis.get_xlim()
+        assert left * 1.3 < 10 and right > 1000 * 1.3
+
+
+def test_the_query_axis_shows_a_0_only_for_a_variant_with_0_queries():
+    def labels(figure) -> list[str]:
+        figure.canvas.draw()
+        return [tick.get_text() for tick in figure.axes[0].get_yticklabels() if tick.get_text()]
+
+    without_zero = plot_comparison(comparison({"naive": [51, 501, 5001], "joined": [2] * 3}))
+    assert "0" not in labels(without_zero), labels(without_zero)
+    assert "1,000" in labels(without_zero), "plain numbers, not powers of ten"
+    with_zero = plot_comparison(comparison({"cold": [1] * 3, "warm": [0] * 3}))
+    assert "0" in labels(with_zero), labels(with_zero)

@@ -165,6 +165,13 @@ def _comparison_class():
     return Comparison
 
 
+# One marker and one dash pattern per variant, the later ones drawn smaller and on top:
+# two variants with the same values (equal query counts) both stay visible.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+LINESTYLES = ("-", "--", ":", "-.")
+HEADROOM = 1.6  # how far past the extreme points each axis reaches, as a factor (log axes)
+
+
 def plot_comparison(table):
     """Plot queries and median time against data size, one line per variant.
 
@@ -173,21 +180,40 @@ def plot_comparison(table):
     pyplot never holds it, so re-running a cell does not pile up open figures.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     left, right = figure.subplots(1, 2)
-    for name, rows in table.groupby("variant", sort=False):
-        left.plot(rows["size"], rows["queries"], marker="o", label=name)
-        right.plot(rows["size"], rows["seconds"] * 1000, marker="o", label=name)
-    for axis, label in ((left, "queries"), (right, "median time (ms)")):
+    for number, (name, rows) in enumerate(table.groupby("variant", sort=False)):
+        style = {
+            "marker": MARKERS[number % len(MARKERS)],
+            "markersize": max(3.0, 8.0 - 1.5 * number),
+            "linestyle": LINESTYLES[number % len(LINESTYLES)],
+            "label": name,
+            "clip_on": False,  # a point on an axis's edge (0 queries) is drawn whole
+        }
+        left.plot(rows["size"], rows["queries"], **style)
+        right.plot(rows["size"], rows["seconds"] * 1000, **style)
+    sizes, queries = table["size"], table["queries"]
+    times = table["seconds"] * 1000
+    plain = FuncFormatter(lambda value, _: f"{value:,g}")
+    for axis, label, values in ((left, "queries", queries), (right, "median time (ms)", times)):
         axis.set_xscale("log")
-        axis.set_yscale("symlog" if label == "queries" else "log")
+        axis.set_xlim(sizes.min() / HEADROOM, sizes.max() * HEADROOM)
+        axis.set_yscale("log")
+        axis.set_ylim(values[values > 0].min() / HEADROOM, values.max() * HEADROOM)
+        for ticks in (axis.xaxis, axis.yaxis):
+            ticks.set_major_formatter(plain)
+            ticks.set_minor_formatter(NullFormatter())
         axis.set_xlabel("items in the database")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
-    # symlog keeps a variant with 0 queries (a warm cache) on the chart; counts are never
-    # negative, so the axis starts at 0 rather than mirroring the decades below it.
-    left.set_ylim(bottom=0)
+    if (queries == 0).any():
+        # A variant with 0 queries (a warm cache) has no place on a log axis: symlog puts
+        # it at the bottom, on a 0 tick of its own, and keeps the decades above as they are.
+        left.set_yscale("symlog", linthresh=1)
+        left.set_ylim(0, queries.max() * HEADROOM)
+        left.yaxis.set_major_formatter(plain)
     left.set_title("Queries per call")
     right.set_title("Time per call")
     left.legend()
