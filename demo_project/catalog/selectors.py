@@ -68,11 +68,16 @@ def item_queryset() -> QuerySet[Item]:
         Item.objects.select_related("category", "owner")
         .only(*ITEM_OUT_FIELDS)
         .prefetch_related(tags)
-        .annotate(
-            review_count=Coalesce(_review_statistic(Count("pk"), IntegerField()), 0),
-            average_rating=_review_statistic(Avg("rating"), FloatField()),
-        )
+        .annotate(**review_statistics())
     )
+
+
+def review_statistics() -> dict:
+    """Return the annotations ``review_count`` and ``average_rating`` of an item query."""
+    return {
+        "review_count": Coalesce(_review_statistic(Count("pk"), IntegerField()), 0),
+        "average_rating": _review_statistic(Avg("rating"), FloatField()),
+    }
 
 
 def visible_items(queryset: QuerySet[Item], user: AbstractBaseUser | AnonymousUser | None):
