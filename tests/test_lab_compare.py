@@ -59,7 +59,18 @@ def test_variants_are_measured_interleaved_in_a_rotating_order(db):
 def test_each_size_reseeds_the_catalog(db):
     seen = []
     compare({"count": lambda: seen.append(Item.objects.count())}, sizes=(4, 9), repeat=1)
-    assert seen == [4, 4, 9, 9]
+    assert seen == [4, 4, 9], "a warm-up call at the first size, then one timed call a size"
+
+
+def test_only_the_first_size_has_an_untimed_warm_up_round(db, monkeypatch):
+    durations = iter([5.0, 1.0, 2.0, 3.0])  # the warm-up's 5 s must not count
+
+    def timed(function):
+        return function(), next(durations)
+
+    monkeypatch.setattr(compare_module, "timed", timed)
+    table = compare({"list": lambda: None}, sizes=(4, 9), repeat=1, plot=False)
+    assert list(table["seconds"]) == [1.0, 2.0]
 
 
 def test_a_query_count_that_changes_between_calls_is_an_error(db):
