@@ -541,7 +541,7 @@ def bench_cached_read(results: Results, plan: Plan) -> None:
 def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
     from decimal import Decimal
 
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from demo_project.catalog.models import Item
     from demo_project.lab.compare import compare
@@ -580,9 +580,17 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
     fast.ratio = slow.seconds / fast.seconds
     fast.ratio_without_panel = without_panel(slow, fast, per_query)
     ratio = min(fast.ratio, fast.ratio_without_panel or fast.ratio)
+    if connection.vendor != "postgresql":
+        # In-memory SQLite answers an INSERT with no round trip and no disk: what bulk
+        # saves there is Django's per-statement work only, so the target means nothing.
+        fast.note = (
+            f"{ratio:.1f}× (the smaller of the two ratios); not judged here: an insert into "
+            "in-memory SQLite costs no round trip, so the 10× target is judged on PostgreSQL"
+        )
+        return
     results.judge(
         fast,
-        f"bulk_create ≥ 10× faster than one by one at {thousands(count)} rows",
+        f"bulk_create ≥ 10× faster than one by one at {thousands(count)} rows (PostgreSQL)",
         ratio >= 10,
         f"{ratio:.1f}× (the smaller of the two ratios)",
     )
@@ -855,7 +863,7 @@ def write_csv(results: Results, path: Path) -> None:
             )  # fmt: skip
 
 
-def plot(results: Results, plan: Plan, path: Path) -> None:
+def plot(results: Results, plan: Plan, path: Path, title: str = "") -> None:
     """Draw the N+1 curve (queries and time against size) and the ratios, to a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -864,6 +872,8 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
 
     figure = Figure(figsize=(15, 4.6), layout="constrained")
     FigureCanvasAgg(figure)
+    if title:
+        figure.suptitle(title, fontsize=10)
     queries_axis, time_axis, ratio_axis = figure.subplots(1, 3)
     sizes = list(plan.list_sizes)
     for variant, marker in ((NAIVE, "o"), (OPTIMIZED, "s"), (ENDPOINT, "^")):
@@ -905,7 +915,9 @@ def plot(results: Results, plan: Plan, path: Path) -> None:
     # which is the one the target is judged on.
     values = [row.ratio_without_panel or row.ratio for _, row, _ in bars]
     colors = [
-        {"PASS": "tab:green", "MISS": "tab:red"}[row.result] if judged else "tab:gray"
+        {"PASS": "tab:green", "MISS": "tab:red"}.get(row.result, "tab:gray")
+        if judged
+        else "tab:gray"
         for _, row, judged in bars
     ]
     positions = range(len(bars))
@@ -946,7 +958,14 @@ def describe_machine(lab) -> str:
     )
 
 
-def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Results:
+def run(
+    plan: Plan,
+    csv_path: Path,
+    png_path: Path,
+    md_path: Path | None,
+    *,
+    with_test_suite: bool = True,
+) -> Results:
     """Run every benchmark of ``plan``, print the table, write CSV, Markdown and PNG."""
     from demo_project.lab import boot
 
@@ -962,7 +981,7 @@ def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Res
     cursor = bench_seeding(results, plan)
     bench_deep_page(results, plan, lab.client, cursor)
     bench_concurrent_writes(results, plan)
-    if plan.test_suite:
+    if plan.test_suite and with_test_suite:
         bench_test_suite(results)
 
     order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
@@ -973,7 +992,7 @@ def run(plan: Plan, csv_path: Path, png_path: Path, md_path: Path | None) -> Res
     if md_path is not None:
         md_path.parent.mkdir(parents=True, exist_ok=True)
         md_path.write_text(render_markdown(results))
-    plot(results, plan, png_path)
+    plot(results, plan, png_path, title=describe_machine(lab))
     judged = [row for row in results.rows if row.result]
     print()
     print(f"Targets: {len(judged) - len(results.misses)} PASS, {len(results.misses)} MISS")
@@ -992,6 +1011,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=Path("var/bench.csv"), help="CSV output")
     parser.add_argument("--png", type=Path, default=Path("var/bench.png"), help="plot output")
     parser.add_argument("--md", type=Path, default=None, help="also write the table as Markdown")
+    parser.add_argument(
+        "--without-test-suite",
+        action="store_true",
+        help="leave out the `make test` row (it does not depend on the database measured)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -1007,7 +1031,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown child {kind!r}")
         return 0
 
-    run(QUICK if args.quick else FULL, args.csv, args.png, args.md)
+    plan = QUICK if args.quick else FULL
+    run(plan, args.csv, args.png, args.md, with_test_suite=not args.without_test_suite)
     return 0
 
 
