@@ -136,11 +136,11 @@ def compare(
     return table
 
 
-def _comparison_class():
+def _comparison_class(time_label: str = "median time"):
     import pandas as pd
 
     class Comparison(pd.DataFrame):
-        """A DataFrame of (variant, size, queries, seconds) that shows times in one form.
+        """A DataFrame with a ``seconds`` column that shows times in one form.
 
         It computes like any DataFrame (``seconds`` is a float); displayed, the median
         times read ``12.34 ms``, the form the sanitize file rewrites, so a checked cell
@@ -158,7 +158,7 @@ def _comparison_class():
             shown["seconds"] = shown["seconds"].map(
                 lambda seconds: format_duration(seconds).rjust(SHOWN_WIDTH)
             )
-            return shown.rename(columns={"seconds": "median time"})
+            return shown.rename(columns={"seconds": time_label})
 
         def __repr__(self) -> str:
             return repr(self._shown())
@@ -221,6 +221,60 @@ def plot_comparison(table):
     left.set_title("Queries per call")
     right.set_title("Time per call")
     left.legend()
+    _show(figure)
+    return figure
+
+
+def profile_stages(
+    function: Callable[[], object], stages: Mapping[str, tuple[str, str]], *, calls: int = 20
+):
+    """Profile ``calls`` calls of ``function``; return a DataFrame of the named stages.
+
+    ``stages`` maps a label to (the end of a file's path, a function's name), e.g.
+    ``("ninja/renderers.py", "render")``. Each row gives how often that function ran per
+    call of ``function`` (exact) and the time spent in it and below, per call, as the
+    profiler measured it (``N.NN ms``; cProfile slows Python down, not the database).
+    """
+    import cProfile
+    import pstats
+
+    require_django()
+    function()  # the first call imports and compiles; the profile is of the steady state
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [function() for _ in range(calls)])
+    recorded = pstats.Stats(profiler).stats  # (file, line, name) -> (primitive calls, ...)
+    rows = []
+    for label, (path, name) in stages.items():
+        found = [
+            (cumulative, primitive)
+            for (file, _, function_name), (primitive, _, _, cumulative, _) in recorded.items()
+            if function_name == name and file.replace("\\", "/").endswith(path)
+        ]
+        if not found:
+            raise ValueError(f"{label!r}: no call of {name}() in a file ending {path!r}.")
+        cumulative, primitive = max(found)  # the outermost of functions with that name
+        seconds = cumulative / calls
+        rows.append({"stage": label, "calls per call": primitive // calls, "seconds": seconds})
+    return _comparison_class("time per call")(rows, columns=["stage", "calls per call", "seconds"])
+
+
+def bar_chart(labels, milliseconds, *, title: str, xlabel: str):
+    """Show horizontal bars, one per label, top to bottom; return the figure."""
+    from matplotlib.figure import Figure
+
+    labels, milliseconds = list(labels), list(milliseconds)
+    figure = Figure(figsize=(9, 0.45 * len(labels) + 1.2), layout="constrained")
+    axis = figure.subplots()
+    positions = range(len(labels))
+    axis.barh(positions, milliseconds, color="tab:blue")
+    axis.set_yticks(list(positions), labels)
+    axis.invert_yaxis()
+    axis.set_xlim(0, max(milliseconds) * 1.15)
+    for position, value in zip(positions, milliseconds, strict=True):
+        axis.text(value, position, f" {value:.2f}", va="center", fontsize=8)
+    axis.set_xlabel(xlabel)
+    axis.set_title(title)
+    axis.grid(True, axis="x", alpha=0.3)
     _show(figure)
     return figure
 
