@@ -9,7 +9,7 @@ from django.test import Client
 
 from demo_project.catalog.models import Category, Item
 from demo_project.lab import compare as compare_module
-from demo_project.lab.compare import compare, plot_comparison
+from demo_project.lab.compare import bar_chart, compare, plot_comparison, profile_stages
 
 matplotlib.use("Agg")
 
@@ -268,3 +268,39 @@ def test_the_query_axis_shows_a_0_only_for_a_variant_with_0_queries():
     assert "1,000" in labels(without_zero), "plain numbers, not powers of ten"
     with_zero = plot_comparison(comparison({"cold": [1] * 3, "warm": [0] * 3}))
     assert "0" in labels(with_zero), labels(with_zero)
+
+
+def step() -> int:
+    return sum(range(100))
+
+
+def three_steps() -> None:
+    for _ in range(3):
+        step()
+
+
+def test_profile_stages_counts_each_stage_exactly_per_call(db):
+    stages = {"three steps": ("tests/test_lab_compare.py", "three_steps")}
+    stages["· a step"] = ("tests/test_lab_compare.py", "step")
+
+    table = profile_stages(three_steps, stages, calls=5)
+
+    assert list(table["stage"]) == ["three steps", "· a step"]
+    assert list(table["calls per call"]) == [1, 3]
+    assert table["seconds"][0] >= table["seconds"][1] > 0
+    assert re.search(r"calls per call +time per call", repr(table))
+    assert len(re.findall(SANITIZED_DURATION, repr(table))) == 2, "times in the one form"
+
+
+def test_a_stage_the_profile_never_saw_is_named_in_the_error(db):
+    with pytest.raises(ValueError, match="'renders': no call of render\\(\\)"):
+        profile_stages(three_steps, {"renders": ("ninja/renderers.py", "render")}, calls=1)
+
+
+def test_bar_chart_draws_one_bar_per_label_top_to_bottom():
+    figure = bar_chart(["slow", "fast"], [9.0, 1.0], title="t", xlabel="ms")
+
+    (axis,) = figure.axes
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["slow", "fast"]
+    assert [bar.get_width() for bar in axis.patches] == [9.0, 1.0]
+    assert axis.get_xlim()[1] > 9.0, "room for the value written after the longest bar"
