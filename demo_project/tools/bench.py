@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from demo_project.lab.timing import format_duration
@@ -986,7 +986,10 @@ def run(
 
     order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
     results.rows.sort(key=lambda row: order[row.benchmark])  # stable: variants keep order
-    print(f"Benchmark ({'quick' if plan is QUICK else 'full'}): {describe_machine(lab)}")
+    kind = "quick" if plan.list_sizes == QUICK.list_sizes else "full"
+    if kind == "full" and plan.list_sizes != FULL.list_sizes:
+        kind = f"full, item list at {', '.join(thousands(size) for size in plan.list_sizes)}"
+    print(f"Benchmark ({kind}): {describe_machine(lab)}")
     print(render_text(results))
     write_csv(results, csv_path)
     if md_path is not None:
@@ -1012,6 +1015,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png", type=Path, default=Path("var/bench.png"), help="plot output")
     parser.add_argument("--md", type=Path, default=None, help="also write the table as Markdown")
     parser.add_argument(
+        "--list-sizes",
+        type=lambda text: tuple(int(size) for size in text.split(",")),
+        help="the item list's sizes, comma-separated (full run: 10,100,1000,10000)",
+    )
+    parser.add_argument(
         "--without-test-suite",
         action="store_true",
         help="leave out the `make test` row (it does not depend on the database measured)",
@@ -1032,6 +1040,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     plan = QUICK if args.quick else FULL
+    if args.list_sizes:
+        plan = replace(plan, list_sizes=args.list_sizes, ratio_size=min(args.list_sizes[-1], 1_000))
     run(plan, args.csv, args.png, args.md, with_test_suite=not args.without_test_suite)
     return 0
 
