@@ -29,6 +29,7 @@ help:
 	@echo "make bench-grading  time the grading of 30 copies of one exercise notebook, and nbgrader's"
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
+	@echo "make bench-services  the benchmark, quick sizes, on the services' PostgreSQL"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
@@ -125,7 +126,7 @@ notebooks: install
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		$(LESSONS) $(SOLUTIONS)
 
-.PHONY: exercises grade bench-grading progress
+.PHONY: exercises grade bench-grading progress bench bench-services
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install-grading
@@ -148,8 +149,16 @@ progress: install-grading
 	$(BIN)/python -m demo_project.tools.grading.progress exercises --png var/progress.png
 
 # A measurement, not a test: it exits 0 and prints MISS beside a target it did not meet.
+# The same command measures PostgreSQL when DATABASE_URL points there (docs/benchmarks.md).
 bench: install
 	$(BIN)/python -m demo_project.tools.bench --csv var/bench.csv --png var/bench.png --md var/bench.md
+
+# The services lane's benchmark: the quick sizes on the database DATABASE_URL names (a
+# minute), so CI runs every benchmark, the bulk insert's target included, on PostgreSQL.
+bench-services: install
+	@test -n "$$DATABASE_URL" || { echo "Start the services first: eval \"\$$(scripts/services.sh start)\""; exit 2; }
+	$(BIN)/python -m demo_project.tools.bench --quick --csv var/bench-services.csv \
+		--png var/bench-services.png --md var/bench-services.md
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

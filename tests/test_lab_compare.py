@@ -9,7 +9,7 @@ from django.test import Client
 
 from demo_project.catalog.models import Category, Item
 from demo_project.lab import compare as compare_module
-from demo_project.lab.compare import compare, plot_comparison
+from demo_project.lab.compare import bar_chart, compare, plot_comparison, profile_stages
 
 matplotlib.use("Agg")
 
@@ -59,7 +59,18 @@ def test_variants_are_measured_interleaved_in_a_rotating_order(db):
 def test_each_size_reseeds_the_catalog(db):
     seen = []
     compare({"count": lambda: seen.append(Item.objects.count())}, sizes=(4, 9), repeat=1)
-    assert seen == [4, 4, 9, 9]
+    assert seen == [4, 4, 9], "a warm-up call at the first size, then one timed call a size"
+
+
+def test_only_the_first_size_has_an_untimed_warm_up_round(db, monkeypatch):
+    durations = iter([5.0, 1.0, 2.0, 3.0])  # the warm-up's 5 s must not count
+
+    def timed(function):
+        return function(), next(durations)
+
+    monkeypatch.setattr(compare_module, "timed", timed)
+    table = compare({"list": lambda: None}, sizes=(4, 9), repeat=1, plot=False)
+    assert list(table["seconds"]) == [1.0, 2.0]
 
 
 def test_a_query_count_that_changes_between_calls_is_an_error(db):
@@ -211,3 +222,85 @@ def test_a_slow_run_shows_the_same_table_once_times_are_sanitized(db):
     slow = type(quick)(quick)  # copy() and the like return a plain DataFrame
     slow["seconds"] = [0.0004, 123.4]  # 400 µs next to two minutes: five more digits
     assert shown(slow) == shown(quick)
+
+
+def comparison(counts: dict[str, list[int]], sizes=(10, 100, 1000)):
+    """A compare() table with the given query counts per variant (times from the counts)."""
+    import pandas as pd
+
+    rows = [
+        {"variant": name, "size": size, "queries": count, "seconds": (count + 1) / 1000}
+        for name, per_size in counts.items()
+        for size, count in zip(sizes, per_size, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_variants_with_equal_counts_stay_visible_as_distinct_lines():
+    figure = plot_comparison(comparison({"naive": [51, 501, 5001], "a": [3] * 3, "b": [3] * 3}))
+
+    queries, _ = figure.axes
+    a, b = queries.get_lines()[1:]
+    assert list(a.get_ydata()) == list(b.get_ydata())
+    assert a.get_marker() != b.get_marker() and a.get_linestyle() != b.get_linestyle()
+    assert b.get_markersize() < a.get_markersize(), "the later line is drawn smaller, on top"
+
+
+def test_no_point_is_cut_by_the_plots_border():
+    figure = plot_comparison(comparison({"naive": [51, 501, 5001], "joined": [2] * 3}))
+
+    # On log axes, a marker needs room by a factor: a few percent of a decade cuts it.
+    for axis in figure.axes:
+        low, high = axis.get_ylim()
+        values = [y for line in axis.get_lines() for y in line.get_ydata()]
+        assert low * 1.3 < min(values) and max(values) * 1.3 < high, (axis.get_title(), low, high)
+        left, right = axis.get_xlim()
+        assert left * 1.3 < 10 and right > 1000 * 1.3
+
+
+def test_the_query_axis_shows_a_0_only_for_a_variant_with_0_queries():
+    def labels(figure) -> list[str]:
+        figure.canvas.draw()
+        return [tick.get_text() for tick in figure.axes[0].get_yticklabels() if tick.get_text()]
+
+    without_zero = plot_comparison(comparison({"naive": [51, 501, 5001], "joined": [2] * 3}))
+    assert "0" not in labels(without_zero), labels(without_zero)
+    assert "1,000" in labels(without_zero), "plain numbers, not powers of ten"
+    with_zero = plot_comparison(comparison({"cold": [1] * 3, "warm": [0] * 3}))
+    assert "0" in labels(with_zero), labels(with_zero)
+
+
+def step() -> int:
+    return sum(range(100))
+
+
+def three_steps() -> None:
+    for _ in range(3):
+        step()
+
+
+def test_profile_stages_counts_each_stage_exactly_per_call(db):
+    stages = {"three steps": ("tests/test_lab_compare.py", "three_steps")}
+    stages["· a step"] = ("tests/test_lab_compare.py", "step")
+
+    table = profile_stages(three_steps, stages, calls=5)
+
+    assert list(table["stage"]) == ["three steps", "· a step"]
+    assert list(table["calls per call"]) == [1, 3]
+    assert table["seconds"][0] >= table["seconds"][1] > 0
+    assert re.search(r"calls per call +time per call", repr(table))
+    assert len(re.findall(SANITIZED_DURATION, repr(table))) == 2, "times in the one form"
+
+
+def test_a_stage_the_profile_never_saw_is_named_in_the_error(db):
+    with pytest.raises(ValueError, match="'renders': no call of render\\(\\)"):
+        profile_stages(three_steps, {"renders": ("ninja/renderers.py", "render")}, calls=1)
+
+
+def test_bar_chart_draws_one_bar_per_label_top_to_bottom():
+    figure = bar_chart(["slow", "fast"], [9.0, 1.0], title="t", xlabel="ms")
+
+    (axis,) = figure.axes
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["slow", "fast"]
+    assert [bar.get_width() for bar in axis.patches] == [9.0, 1.0]
+    assert axis.get_xlim()[1] > 9.0, "room for the value written after the longest bar"

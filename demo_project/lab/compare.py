@@ -2,7 +2,10 @@
 
 Variants are measured interleaved (every variant once, then every variant again, in a
 rotating order), so a slow moment of a noisy machine falls on all of them alike and the
-ratios between them hold. Query counts are exact; times are medians.
+ratios between them hold. One untimed round warms up, at the first size only: later sizes
+find the code and the statements warm, and a slow variant at a large size (an N+1 over
+thousands of rows) would double the wait for nothing. Query counts are exact; times are
+medians.
 """
 
 from __future__ import annotations
@@ -101,11 +104,12 @@ def compare(
     functions = {name: _as_callable(name, variant, client) for name, variant in variants.items()}
     names = list(functions)
     rows = []
-    for size in sizes:
+    for number, size in enumerate(sizes):
         generate_catalog(items=size, seed=DEFAULT_SEED if seed is None else seed)
         counts: dict[str, set[int]] = {name: set() for name in names}
         times: dict[str, list[float]] = {name: [] for name in names}
-        for _ in range(repeat + 1):  # the first round warms up and is not timed
+        warmup = 1 if number == 0 else 0  # that round is counted, not timed
+        for _ in range(warmup + repeat):
             for name in names:
                 call = functools.partial(_call, name, functions[name])
                 count, (seconds,) = measure(call, repeat=1)
@@ -123,7 +127,7 @@ def compare(
                     "variant": name,
                     "size": size,
                     "queries": counts[name].pop(),
-                    "seconds": statistics.median(times[name][1:]),
+                    "seconds": statistics.median(times[name][warmup:]),
                 }
             )
     table = Comparison(rows, columns=["variant", "size", "queries", "seconds"])
@@ -132,11 +136,11 @@ def compare(
     return table
 
 
-def _comparison_class():
+def _comparison_class(time_label: str = "median time"):
     import pandas as pd
 
     class Comparison(pd.DataFrame):
-        """A DataFrame of (variant, size, queries, seconds) that shows times in one form.
+        """A DataFrame with a ``seconds`` column that shows times in one form.
 
         It computes like any DataFrame (``seconds`` is a float); displayed, the median
         times read ``12.34 ms``, the form the sanitize file rewrites, so a checked cell
@@ -154,7 +158,7 @@ def _comparison_class():
             shown["seconds"] = shown["seconds"].map(
                 lambda seconds: format_duration(seconds).rjust(SHOWN_WIDTH)
             )
-            return shown.rename(columns={"seconds": "median time"})
+            return shown.rename(columns={"seconds": time_label})
 
         def __repr__(self) -> str:
             return repr(self._shown())
@@ -165,6 +169,13 @@ def _comparison_class():
     return Comparison
 
 
+# One marker and one dash pattern per variant, the later ones drawn smaller and on top:
+# two variants with the same values (equal query counts) both stay visible.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+LINESTYLES = ("-", "--", ":", "-.")
+HEADROOM = 1.6  # how far past the extreme points each axis reaches, as a factor (log axes)
+
+
 def plot_comparison(table):
     """Plot queries and median time against data size, one line per variant.
 
@@ -173,24 +184,97 @@ def plot_comparison(table):
     pyplot never holds it, so re-running a cell does not pile up open figures.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     left, right = figure.subplots(1, 2)
-    for name, rows in table.groupby("variant", sort=False):
-        left.plot(rows["size"], rows["queries"], marker="o", label=name)
-        right.plot(rows["size"], rows["seconds"] * 1000, marker="o", label=name)
-    for axis, label in ((left, "queries"), (right, "median time (ms)")):
+    for number, (name, rows) in enumerate(table.groupby("variant", sort=False)):
+        style = {
+            "marker": MARKERS[number % len(MARKERS)],
+            "markersize": max(3.0, 8.0 - 1.5 * number),
+            "linestyle": LINESTYLES[number % len(LINESTYLES)],
+            "label": name,
+            "clip_on": False,  # a point on an axis's edge (0 queries) is drawn whole
+        }
+        left.plot(rows["size"], rows["queries"], **style)
+        right.plot(rows["size"], rows["seconds"] * 1000, **style)
+    sizes, queries = table["size"], table["queries"]
+    times = table["seconds"] * 1000
+    plain = FuncFormatter(lambda value, _: f"{value:,g}")
+    for axis, label, values in ((left, "queries", queries), (right, "median time (ms)", times)):
         axis.set_xscale("log")
-        axis.set_yscale("symlog" if label == "queries" else "log")
+        axis.set_xlim(sizes.min() / HEADROOM, sizes.max() * HEADROOM)
+        axis.set_yscale("log")
+        axis.set_ylim(values[values > 0].min() / HEADROOM, values.max() * HEADROOM)
+        for ticks in (axis.xaxis, axis.yaxis):
+            ticks.set_major_formatter(plain)
+            ticks.set_minor_formatter(NullFormatter())
         axis.set_xlabel("items in the database")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
-    # symlog keeps a variant with 0 queries (a warm cache) on the chart; counts are never
-    # negative, so the axis starts at 0 rather than mirroring the decades below it.
-    left.set_ylim(bottom=0)
+    if (queries == 0).any():
+        # A variant with 0 queries (a warm cache) has no place on a log axis: symlog puts
+        # it at the bottom, on a 0 tick of its own, and keeps the decades above as they are.
+        left.set_yscale("symlog", linthresh=1)
+        left.set_ylim(0, queries.max() * HEADROOM)
+        left.yaxis.set_major_formatter(plain)
     left.set_title("Queries per call")
     right.set_title("Time per call")
     left.legend()
+    _show(figure)
+    return figure
+
+
+def profile_stages(
+    function: Callable[[], object], stages: Mapping[str, tuple[str, str]], *, calls: int = 20
+):
+    """Profile ``calls`` calls of ``function``; return a DataFrame of the named stages.
+
+    ``stages`` maps a label to (the end of a file's path, a function's name), e.g.
+    ``("ninja/renderers.py", "render")``. Each row gives how often that function ran per
+    call of ``function`` (exact) and the time spent in it and below, per call, as the
+    profiler measured it (``N.NN ms``; cProfile slows Python down, not the database).
+    """
+    import cProfile
+    import pstats
+
+    require_django()
+    function()  # the first call imports and compiles; the profile is of the steady state
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [function() for _ in range(calls)])
+    recorded = pstats.Stats(profiler).stats  # (file, line, name) -> (primitive calls, ...)
+    rows = []
+    for label, (path, name) in stages.items():
+        found = [
+            (cumulative, primitive)
+            for (file, _, function_name), (primitive, _, _, cumulative, _) in recorded.items()
+            if function_name == name and file.replace("\\", "/").endswith(path)
+        ]
+        if not found:
+            raise ValueError(f"{label!r}: no call of {name}() in a file ending {path!r}.")
+        cumulative, primitive = max(found)  # the outermost of functions with that name
+        seconds = cumulative / calls
+        rows.append({"stage": label, "calls per call": primitive // calls, "seconds": seconds})
+    return _comparison_class("time per call")(rows, columns=["stage", "calls per call", "seconds"])
+
+
+def bar_chart(labels, milliseconds, *, title: str, xlabel: str):
+    """Show horizontal bars, one per label, top to bottom; return the figure."""
+    from matplotlib.figure import Figure
+
+    labels, milliseconds = list(labels), list(milliseconds)
+    figure = Figure(figsize=(9, 0.45 * len(labels) + 1.2), layout="constrained")
+    axis = figure.subplots()
+    positions = range(len(labels))
+    axis.barh(positions, milliseconds, color="tab:blue")
+    axis.set_yticks(list(positions), labels)
+    axis.invert_yaxis()
+    axis.set_xlim(0, max(milliseconds) * 1.15)
+    for position, value in zip(positions, milliseconds, strict=True):
+        axis.text(value, position, f" {value:.2f}", va="center", fontsize=8)
+    axis.set_xlabel(xlabel)
+    axis.set_title(title)
+    axis.grid(True, axis="x", alpha=0.3)
     _show(figure)
     return figure
 
