@@ -107,7 +107,7 @@ def run(
         folder = Path(folder)
         (folder / "run.ipynb").write_text(notebook_json, encoding="utf-8")
         inside = INSIDE if sandboxed else folder
-        inner = [sys.executable, "-m", "demo_project.tools.grading.runner"]
+        inner = [sys.executable, "-P", str(Path(__file__).with_name("runner.py"))]
         inner += [str(inside / "run.ipynb"), str(inside / "executed.ipynb")]
         inner += ["--cell-timeout", f"{cell_timeout:g}", "--timeout", f"{timeout:g}"]
         if sandboxed:
