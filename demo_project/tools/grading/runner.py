@@ -54,6 +54,7 @@ def client_for(nb, *, cell_timeout: float, folder: str):
     return CappedClient(
         nb,
         km=manager,
+        extra_arguments=["--HistoryManager.enabled=False"],  # no history file to set up
         timeout=cell_timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
