@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +48,7 @@ def grade_one(
     receipts: bool = True,
     hidden: list[Path] = (),
     sandboxed: bool = True,
+    template: Path | None = None,
 ) -> Submission:
     """Assemble, run, judge one submission; never raises for anything a submission holds."""
     started = time.perf_counter()
@@ -59,6 +61,7 @@ def grade_one(
             timeout=timeout,
             hidden=list(hidden),
             sandboxed=sandboxed,
+            template=template,
         )
         nb = json.loads(executed) if executed else {}
         ending = ending or nb.get("metadata", {}).get("grading", {}).get("ending", "")
@@ -122,12 +125,15 @@ def grade(
             if not sandboxed:
                 submission.notes.append("ran unsandboxed (--trusted)")
             grade_one(submission, assignment, cell_timeout=cell_timeout, timeout=timeout,
-                      receipts=receipts, hidden=hidden, sandboxed=sandboxed)  # fmt: skip
+                      receipts=receipts, hidden=hidden, sandboxed=sandboxed,
+                      template=template)  # fmt: skip
         done.append(submission)
         if progress is not None:
             progress(len(done), len(submissions), submission)
         return submission
 
-    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-        list(pool.map(step, submissions))
+    with tempfile.TemporaryDirectory(prefix="grading-template-") as folder:
+        template = sandbox.database_template(Path(folder))  # one migration for the whole run
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            list(pool.map(step, submissions))
     return sorted(submissions, key=lambda s: (s.notebook or "~", s.learner, str(s.path)))

@@ -5,6 +5,7 @@ The runner (runner.py) and the kernel it starts run together inside ``bwrap``:
 - the whole file system read-only (the project included), with a private ``/tmp`` and
   the submissions' folders, ``solutions/`` and the report's folder hidden under empty ones;
 - one writable folder, ``/tmp/submission``, holding this submission's notebook alone;
+- the run's migrated database template (template.py), read-only, for ``boot()`` to copy;
 - a clean environment, no network (``--unshare-all``: not even loopback), its own PID
   namespace (``/proc`` shows the sandbox's processes only);
 - an unprivileged user of its own when the grader runs as root (a user id no account has,
@@ -38,6 +39,7 @@ LIMITS = {
     "--core": 0,
 }
 INSIDE = Path("/tmp/submission")
+TEMPLATE_INSIDE = Path("/tmp/template.sqlite3")
 ROOT = Path(__file__).resolve().parents[3]
 HOME_OF_ROOT = Path("/root")
 SANDBOX_UIDS = (1_500_000, 2_500_000)  # ids no account on the machine has
@@ -47,9 +49,10 @@ def bwrap() -> str | None:
     return shutil.which("bwrap")
 
 
-def environment(home: Path) -> dict[str, str]:
+def environment(home: Path, template: Path | None = None) -> dict[str, str]:
     """The kernel's whole environment: none of the grader's variables."""
     return {
+        **({"WORKBOOK_DATABASE_TEMPLATE": str(template)} if template else {}),
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
         "LANG": "C.UTF-8",
@@ -62,8 +65,25 @@ def environment(home: Path) -> dict[str, str]:
     }
 
 
+def database_template(folder: Path) -> Path | None:
+    """Migrate a database once into ``folder``; None if that fails (each kernel migrates)."""
+    target = folder / "template.sqlite3"
+    script = str(Path(__file__).with_name("template.py"))
+    done = subprocess.run(
+        [sys.executable, "-P", script, str(target)], env=environment(folder), cwd=folder,
+        stdin=subprocess.DEVNULL, capture_output=True, check=False,
+    )  # fmt: skip
+    return target if done.returncode == 0 else None
+
+
 def command(
-    inner: list[str], folder: Path, *, hidden: list[Path], cpu_seconds: int, uid: int | None
+    inner: list[str],
+    folder: Path,
+    *,
+    hidden: list[Path],
+    cpu_seconds: int,
+    uid: int | None,
+    template: Path | None = None,
 ) -> list[str]:
     """The bwrap command that runs ``inner`` with ``folder`` as its only writable place.
 
@@ -84,8 +104,10 @@ def command(
         if path.is_dir():
             sandbox += ["--tmpfs", str(path)]
     sandbox += ["--bind", str(folder), str(INSIDE), "--chdir", str(INSIDE)]
+    if template:
+        sandbox += ["--ro-bind", str(template), str(TEMPLATE_INSIDE)]
     sandbox += ["--die-with-parent", "--new-session", "--clearenv"]
-    for name, value in environment(INSIDE).items():
+    for name, value in environment(INSIDE, template and TEMPLATE_INSIDE).items():
         sandbox += ["--setenv", name, value]
     if uid is None:
         return ["prlimit", *limits, "--", *sandbox, "--unshare-all", "--", *inner]
@@ -101,13 +123,17 @@ def run(
     timeout: float,
     hidden: list[Path],
     sandboxed: bool = True,
+    template: Path | None = None,
 ) -> tuple[str | None, str]:
-    """Execute a notebook; return the executed notebook's JSON (None if none) and a note."""
+    """Execute a notebook; return the executed notebook's JSON (None if none) and a note.
+
+    ``template``: a database from database_template() for the kernel's ``boot()`` to copy.
+    """
     with tempfile.TemporaryDirectory(prefix="grading-") as folder:
         folder = Path(folder)
         (folder / "run.ipynb").write_text(notebook_json, encoding="utf-8")
         inside = INSIDE if sandboxed else folder
-        inner = [sys.executable, "-m", "demo_project.tools.grading.runner"]
+        inner = [sys.executable, "-P", str(Path(__file__).with_name("runner.py"))]
         inner += [str(inside / "run.ipynb"), str(inside / "executed.ipynb")]
         inner += ["--cell-timeout", f"{cell_timeout:g}", "--timeout", f"{timeout:g}"]
         if sandboxed:
@@ -116,10 +142,12 @@ def run(
                 uid = secrets.choice(range(*SANDBOX_UIDS))
                 os.chown(folder, uid, uid)
             cpu = int(timeout) + 30
-            args = command(inner, folder, hidden=hidden, cpu_seconds=cpu, uid=uid)
+            args = command(
+                inner, folder, hidden=hidden, cpu_seconds=cpu, uid=uid, template=template
+            )
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
-            args, env = inner, environment(folder)
+            args, env = inner, environment(folder, template)
         with subprocess.Popen(
             args, cwd=folder, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
