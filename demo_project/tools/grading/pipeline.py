@@ -79,10 +79,10 @@ def grade_one(
             said = f"{status}: {detail}" if detail else status
             status, detail = "needs review", f"{'; '.join(reasons)} (the checks said: {said})"
         points = exercise.points if status == "passed" else 0
-        said = check_feedback(exercise, cells, assignment, run.receipt)
+        messages = check_feedback(exercise, cells, assignment, run.receipt)
         submission.rows.append(
             Row(submission.learner, assignment.stem, exercise.id, points, exercise.points,
-                status, detail, feedback=said)
+                status, detail, feedback=messages)
         )  # fmt: skip
     return finish(submission, started)
 
