@@ -167,16 +167,12 @@ clean:
 # executed), the quick start and the guides, in var/site/html; then no solution text in it.
 SITE_SRC := var/site/src
 SITE_HTML := var/site/html
-SITE_STAMP := $(VENV)/.site-installed
 SITE_DOCS := docs/instructor-guide.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
 
 .PHONY: site
 
-$(SITE_STAMP): requirements-site.txt $(STAMP)
-	$(BIN)/python -m pip install --quiet -r requirements-site.txt
-	touch $(SITE_STAMP)
-
-site: $(SITE_STAMP)
+# Sphinx and MyST-NB come with the target (requirements-site.txt); the leak test needs pytest.
+site: $(VENV)/.installed-site $(VENV)/.installed-test
 	rm -rf $(SITE_SRC) $(SITE_HTML)
 	mkdir -p $(SITE_SRC)/notebooks $(SITE_SRC)/exercises $(SITE_SRC)/docs
 	cp -R site/. $(SITE_SRC)/
