@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +37,15 @@ class Progress:
     message: str = ""
 
 
-def run_one(nb: dict, assignment) -> list[Progress]:
+def run_one(nb: dict, assignment, template: Path | None = None) -> list[Progress]:
     run = assemble(nb, assignment, receipts=False, hidden=False)
     executed, ending = sandbox.run(
-        nbformat.writes(run.notebook), cell_timeout=60, timeout=300, hidden=[], sandboxed=False
+        nbformat.writes(run.notebook),
+        cell_timeout=60,
+        timeout=300,
+        hidden=[],
+        sandboxed=False,
+        template=template,
     )
     cells = by_grade_id(json.loads(executed) if executed else {})
     found = []
@@ -53,9 +59,13 @@ def run_one(nb: dict, assignment) -> list[Progress]:
 def progress(folder: Path, jobs: int = 2) -> list[Progress]:
     assignments = load_assignments()
     mine = {s.notebook: s for s in collect([folder], assignments) if s.nb and not s.superseded}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="progress-template-") as folder,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+    ):
+        template = sandbox.database_template(Path(folder))  # one migration for all kernels
         futures = {
-            stem: pool.submit(run_one, mine[stem].nb, assignment)
+            stem: pool.submit(run_one, mine[stem].nb, assignment, template)
             for stem, assignment in assignments.items()
             if stem in mine
         }
