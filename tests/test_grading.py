@@ -71,7 +71,8 @@ WRONG = {
     ("stale-cache", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
     # Invalidating before the commit: the learner's own check says so (a stated requirement).
     ("eager-invalidation", "06-caching"): (11, {"6.2": "failed", "6.3": "failed"}),
-    ("edited-check", "07-auth"): (4, {"7.1": "failed"}),
+    # Its 7.1 raises on a missing header: the learner's own exception is an error (E).
+    ("edited-check", "07-auth"): (4, {"7.1": "error"}),
     ("endless-loop", "04-services"): (6, {"4.2": "time limit"}),
     # An import an answer does not need is a reason to look: the audit holds the marks back.
     ("import-fails", "08-the-reference-reviewed"): (
@@ -229,7 +230,7 @@ def test_the_guides_command_gives_every_submission_the_marks_it_deserves(tmp_pat
     assert other["status"] == "not graded" and "not one of the workbook's" in other["notes"]
 
     # What the attacks saw from inside, as the checks reported it behind the audit's reasons.
-    assert "the checks said: failed" in row("spy-proc", FIVE, "5.1")["detail"]
+    assert "the checks said: error" in row("spy-proc", FIVE, "5.1")["detail"]
     assert "saw 0 grader command lines" in row("spy-proc", FIVE, "5.1")["detail"]
     assert "no network" in row("network", FIVE, "5.1")["detail"]
     assert "the answer cell failed: MemoryError" in row("bombs", FIVE, "5.1")["detail"]
