@@ -92,7 +92,7 @@ def test_regrading_one_learner_changes_that_learners_rows_only(tmp_path):
     ]
     assert list(wide[0]) == ["learner", "ex7.1", "ex7.2", "total", "out_of", "review"]
     bob = (tmp_path / "grades" / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert "## 07-auth: 4 of 6" in bob and "### Exercise 7.1: 0 of 2, failed" in bob
+    assert "## 07-auth: 4 of 6" in bob and "### Exercise 7.1: 0 of 2, error" in bob
     assert "  at: return header.split" in bob, "the whole message, not its first line alone"
     assert "check cell of 7.1 edited: graded with the original" in bob
     assert "HIDDEN" not in bob and "hidden=True" not in bob and "receipt" not in bob
