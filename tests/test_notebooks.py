@@ -356,6 +356,18 @@ def test_every_cell_is_executed_checked_and_stable(path):
     assert not report(found, path.name), f"{path.relative_to(ROOT)}:\n{report(found, path.name)}"
 
 
+@pytest.mark.parametrize("path", each(notebooks_in("solutions")))
+def test_no_nbval_comment_shows_in_a_solution(path):
+    """exercises/ is generated from solutions/: a marker there would show to learners."""
+    notebook = nbformat.read(path, as_version=4)
+    visible = [
+        cell_name(cell, index)
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and list(find_comment_markers(cell.source))
+    ]
+    assert visible == [], f"use the cell's nbval tag instead of a # NBVAL_ comment: {visible}"
+
+
 @pytest.mark.parametrize("path", each(LESSONS))
 def test_the_lesson_has_its_frame(path):
     found = lesson_problems(nbformat.read(path, as_version=4), path.name)
