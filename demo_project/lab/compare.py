@@ -105,6 +105,8 @@ def compare(
     names = list(functions)
     rows = []
     for number, size in enumerate(sizes):
+        # A line per size as it starts, so a cell that runs for seconds shows where it is.
+        print(f"measuring at {size:,} items: {len(names)} variants, {repeat} timed round(s)")
         generate_catalog(items=size, seed=DEFAULT_SEED if seed is None else seed)
         counts: dict[str, set[int]] = {name: set() for name in names}
         times: dict[str, list[float]] = {name: [] for name in names}
