@@ -92,14 +92,18 @@ def command(
     """
     limits = [f"{name}={value}" for name, value in {**LIMITS, "--cpu": cpu_seconds}.items()]
     sandbox = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    sandbox += ["--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/dev/shm"]
-    if HOME_OF_ROOT.is_dir():  # root's home is hidden, but for what the kernel runs from
-        sandbox += ["--tmpfs", str(HOME_OF_ROOT)]
-        for path in sorted({Path(sys.base_prefix), Path(sys.prefix), ROOT}):
-            if path.is_relative_to(HOME_OF_ROOT):
-                for parent in reversed(path.parents[: -len(HOME_OF_ROOT.parts)]):
-                    sandbox += ["--perms", "0755", "--dir", str(parent)]
-                sandbox += ["--ro-bind", str(path), str(path)]
+    # Private, empty: the temporary folders and root's home, but for what the kernel runs
+    # from (a project or a Python cloned under /tmp stays visible there, read-only).
+    private = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]
+    private += [HOME_OF_ROOT] if HOME_OF_ROOT.is_dir() else []
+    for place in private:
+        sandbox += ["--tmpfs", str(place)]
+    for path in sorted({Path(sys.base_prefix), Path(sys.prefix), ROOT}):
+        place = next((place for place in private if path.is_relative_to(place)), None)
+        if place is not None:
+            for parent in reversed(path.parents[: -len(place.parts)]):
+                sandbox += ["--perms", "0755", "--dir", str(parent)]
+            sandbox += ["--ro-bind", str(path), str(path)]
     for path in hidden:
         if path.is_dir():
             sandbox += ["--tmpfs", str(path)]

@@ -1,0 +1,42 @@
+"""The sandbox keeps what the kernel runs from visible when it lives under a private folder.
+
+bwrap gives each submission an empty /tmp (and an empty /root): a project cloned under
+/tmp, as a CI machine may do, would vanish from inside, and every kernel would fail to
+start ("No such file or directory") with every answer marked not run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from demo_project.tools.grading import sandbox
+
+
+def test_a_project_under_tmp_is_bound_back_read_only_after_the_private_tmp(monkeypatch):
+    monkeypatch.setattr(sandbox, "ROOT", Path("/tmp/clone/workbook"))
+    hidden = Path("/tmp/clone/workbook/collected")
+    words = sandbox.command(["true"], Path("/tmp/one"), hidden=[], cpu_seconds=5, uid=None)
+    private = words.index("/tmp", words.index("--tmpfs"))
+    bound = [i for i, word in enumerate(words) if word == "--ro-bind"]
+    bound = [i for i in bound if words[i + 1 : i + 3] == [str(sandbox.ROOT)] * 2]
+    assert bound and bound[0] > private, "the project must be bound after /tmp is emptied"
+    assert hidden.as_posix() not in words
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_a_file_of_a_project_under_tmp_is_readable_inside(monkeypatch, tmp_path):
+    project = tmp_path / "clone"
+    project.mkdir()
+    (project / "settings.txt").write_text("visible\n")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    monkeypatch.setattr(sandbox, "ROOT", project)
+    words = sandbox.command(
+        ["cat", str(project / "settings.txt")], folder, hidden=[], cpu_seconds=5, uid=None
+    )
+    done = subprocess.run(words, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout == "visible\n", done.stderr
