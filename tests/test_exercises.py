@@ -315,3 +315,15 @@ def test_a_wrong_answer_says_what_is_wrong_and_a_right_one_passes(tmp_path):
     assert "Traceback" not in message
     shown = "".join(o.get("text", "") for o in fixed.outputs)
     assert shown.startswith("✓ Exercise 5.1 passes: ") and not error_text(fixed)
+
+
+def test_the_instructor_guide_counts_the_exercises_and_points_of_solutions():
+    graded = [
+        cell.metadata["nbgrader"]
+        for path in sorted((ROOT / "solutions").glob("*.ipynb"))
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+    ]
+    points = sum(cell["points"] for cell in graded)
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert f": {len(graded)} exercises, {points:g} points." in guide.splitlines()[2]
