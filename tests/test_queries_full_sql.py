@@ -87,6 +87,10 @@ def test_a_statement_with_line_breaks_is_one_line_of_the_stored_html(lab_kit):
     [None, True, False, 0, -7, 2.5, Decimal("19.90"), "", "it's", "50% off", b"\x00\xff"],
 )
 def test_every_kind_of_value_becomes_a_literal_sqlite_reads_back(db, value):
+    if connection.vendor != "sqlite":
+        # A bare quoted literal has no type on PostgreSQL ('19.90' reads back as text); in
+        # a statement its column types it, which the request tests above check there.
+        pytest.skip("SQLite reads a bare literal back as its value; PostgreSQL as text")
     statement = as_statement("SELECT %s", (value,))
     assert statement == f"SELECT {sql_literal(value)}"
     assert rows_of(statement) == rows_of("SELECT %s", [value])
