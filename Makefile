@@ -179,7 +179,7 @@ site: $(VENV)/.installed-site $(VENV)/.installed-test
 	cp README.md $(SITE_SRC)/
 	cp $(LESSONS) $(SITE_SRC)/notebooks/
 	cp exercises/*.ipynb $(SITE_SRC)/exercises/
-	cp $(SITE_DOCS) $(SITE_SRC)/docs/
+	cp $(SITE_DOCS) docs/*.png $(SITE_SRC)/docs/
 	$(BIN)/sphinx-build -b html -W --keep-going -q $(SITE_SRC) $(SITE_HTML)
 	$(BIN)/pytest -p no:xdist -p no:cacheprovider tests/test_site.py
 	@echo "The site is in $(SITE_HTML)/index.html"
