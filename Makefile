@@ -160,8 +160,11 @@ bench-services: install
 	$(BIN)/python -m demo_project.tools.bench --quick --csv var/bench-services.csv \
 		--png var/bench-services.png --md var/bench-services.md
 
+# What make builds under var/, and the caches. A gradebook (var/grades.csv and what sits
+# beside it, or one per class under var/) is an instructor's record, not a build: kept.
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-*.* \
+		var/progress.png $(SERVICES_SANITIZE) .pytest_cache .ruff_cache
 
 # The course as a website: the committed notebooks with their stored outputs (nothing is
 # executed), the quick start and the guides, in var/site/html; then no solution text in it.
