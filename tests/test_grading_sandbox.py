@@ -7,8 +7,10 @@ start ("No such file or directory") with every answer marked not run.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,25 @@ def test_a_file_of_a_project_under_tmp_is_readable_inside(monkeypatch, tmp_path)
     )
     done = subprocess.run(words, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout == "visible\n", done.stderr
+
+
+def test_the_bytecode_no_kernel_can_write_is_compiled_before_the_kernels_start(tmp_path):
+    module = tmp_path / "package" / "module.py"
+    module.parent.mkdir()
+    module.write_text("ANSWER = 42\n")
+    assert sandbox.compile_bytecode([tmp_path / "package"])
+    assert Path(importlib.util.cache_from_source(str(module))).is_file()
+
+
+def test_by_default_the_environment_and_the_project_are_compiled(monkeypatch):
+    commands = []
+
+    def run(words, **_):
+        commands.append(words)
+        return subprocess.CompletedProcess(words, 0)
+
+    monkeypatch.setattr(sandbox.subprocess, "run", run)
+    assert sandbox.compile_bytecode()
+    (words,) = commands
+    assert sysconfig.get_path("purelib") in words
+    assert str(sandbox.ROOT / "demo_project") in words
