@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def test_the_bytecode_no_kernel_can_write_is_compiled_before_the_kernels_start(t
     assert Path(importlib.util.cache_from_source(str(module))).is_file()
 
 
-def test_by_default_the_environment_and_the_project_are_compiled(monkeypatch):
+def test_the_environment_is_compiled_again_only_once_it_changed(monkeypatch, tmp_path):
+    monkeypatch.setattr(sandbox, "BYTECODE_STAMP", tmp_path / "stamp")
     commands = []
 
     def run(words, **_):
@@ -60,7 +62,16 @@ def test_by_default_the_environment_and_the_project_are_compiled(monkeypatch):
         return subprocess.CompletedProcess(words, 0)
 
     monkeypatch.setattr(sandbox.subprocess, "run", run)
-    assert sandbox.compile_bytecode()
-    (words,) = commands
-    assert sysconfig.get_path("purelib") in words
-    assert str(sandbox.ROOT / "demo_project") in words
+    project, packages = str(sandbox.ROOT / "demo_project"), sysconfig.get_path("purelib")
+    assert sandbox.compile_bytecode() and sandbox.compile_bytecode()
+    assert packages in commands[0] and project in commands[0]
+    assert packages not in commands[1] and project in commands[1]
+    (tmp_path / "stamp").write_text("an install since")
+    assert sandbox.compile_bytecode() and packages in commands[2]
+
+
+def test_the_grader_starts_without_building_grammars_no_notebook_needs():
+    code = "import sys, demo_project.tools.grading\n"
+    code += "print('rfc3987_syntax.syntax_helpers' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"
