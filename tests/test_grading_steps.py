@@ -66,6 +66,28 @@ def test_an_edit_nbgrader_sees_only_in_the_metadata_is_an_edit(assignments):
     assert assemble(released("07-auth"), assignments["07-auth"]).notes == []
 
 
+def test_the_progress_cell_as_released_is_left_out_and_cells_after_it_still_run(assignments):
+    nb = released("07-auth")
+    mine = {"cell_type": "code", "source": "print('after')", "metadata": {}, "outputs": []}
+    nb["cells"].insert(ids(nb).index("ex7-progress") + 1, mine)
+    run = assemble(nb, assignments["07-auth"])
+    assert "ex7-progress" not in [gid(c) for c in run.notebook.cells]
+    assert run.notes == [] and "print('after')" in [c.source for c in run.notebook.cells]
+
+
+def test_an_edited_or_deleted_progress_cell_runs_as_released(assignments):
+    cells = assignments["07-auth"].cells
+    (original,) = [c for c in cells if c.metadata["nbgrader"]["grade_id"] == "ex7-progress"]
+    nb = released("07-auth")
+    nb["cells"][ids(nb).index("ex7-progress")]["source"] = "import os"
+    run = assemble(nb, assignments["07-auth"])
+    assert run.notes == ["ex7-progress edited: restored"]
+    (cell,) = [c for c in run.notebook.cells if gid(c) == "ex7-progress"]
+    assert cell.source == original.source
+    del nb["cells"][ids(nb).index("ex7-progress")]
+    assert assemble(nb, assignments["07-auth"]).notes == ["ex7-progress deleted: restored"]
+
+
 def test_a_deleted_answer_is_not_done_and_own_cells_stay_in_place(assignments):
     nb = released("07-auth")
     del nb["cells"][ids(nb).index("ex7-1-answer")]

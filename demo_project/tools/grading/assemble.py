@@ -5,7 +5,9 @@ the workbook cell it followed), and takes every locked cell from ``solutions/``:
 the given code, and each check cell with its hidden checks. A locked cell the learner
 edited is found as nbgrader finds it (``compute_checksum`` against the checksum the
 released notebook carries), restored, and said so. Each check cell calls ``check(...)``
-with a receipt, a secret of this run, which the judge asks of every verdict.
+with a receipt, a secret of this run, which the judge asks of every verdict. The progress
+cell at the end (a table of the checks' outcomes for the learner, graded by nothing) is left
+out when the submission holds it as released: it would only cost each kernel its import.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .records import Assignment, Exercise
 ROOT = Path(__file__).resolve().parents[3]
 SOLUTIONS = ROOT / "solutions"
 CELL_ID = re.compile(r"ex(\d+)-(\d+)-(answer|check)")
+PROGRESS_ID = re.compile(r"ex\d+-progress")
 
 
 def load_assignments(solutions: Path = SOLUTIONS) -> dict[str, Assignment]:
@@ -141,7 +144,7 @@ def assemble(
         add(source(cell), learner=True)
     for original in assignment.cells:
         grade_id = original.metadata["nbgrader"]["grade_id"]
-        if original.cell_type == "code":
+        if original.cell_type == "code" and not left_out(original, by_id.get(grade_id), assignment):
             code = workbook_cell(run, assignment, original, by_id.get(grade_id))
             if not hidden and grade_id not in answers:
                 code = assignment.released[grade_id].source
@@ -149,6 +152,14 @@ def assemble(
         for cell in theirs.get(grade_id, []):
             add(source(cell), learner=True)
     return run
+
+
+def left_out(original, submitted, assignment: Assignment) -> bool:
+    """Whether ``original`` is the progress cell, and the submission holds it as released."""
+    grade_id = original.metadata["nbgrader"]["grade_id"]
+    if not PROGRESS_ID.fullmatch(grade_id) or submitted is None:
+        return False
+    return unchanged(submitted, assignment.released[grade_id], original)
 
 
 def workbook_cell(run: Assembled, assignment: Assignment, original, submitted) -> str:

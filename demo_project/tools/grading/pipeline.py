@@ -109,10 +109,6 @@ def grade(
     sandboxed = sandbox.bwrap() is not None
     if not sandboxed and not trusted:
         raise SandboxMissing(sandbox.INSTALL_HINT)
-    assignments = load_assignments(solutions)
-    submissions = collect(paths, assignments)  # every file read before any kernel starts
-    hidden = hidden_folders(*paths, solutions, *keep_from_sandbox)
-    receipts = check_takes_receipt()
     done: list[Submission] = []
 
     def step(submission: Submission) -> Submission:
@@ -132,8 +128,18 @@ def grade(
             progress(len(done), len(submissions), submission)
         return submission
 
-    with tempfile.TemporaryDirectory(prefix="grading-template-") as folder:
-        template = sandbox.database_template(Path(folder))  # one migration for the whole run
-        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            list(pool.map(step, submissions))
+    with (
+        tempfile.TemporaryDirectory(prefix="grading-template-") as folder,
+        ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool,
+    ):
+        # Bytecode and one migration for the whole run, in processes of their own while the
+        # notebooks are read.
+        compiled = pool.submit(sandbox.compile_bytecode)
+        migrated = pool.submit(sandbox.database_template, Path(folder))
+        assignments = load_assignments(solutions)
+        submissions = collect(paths, assignments)  # every file read before any kernel starts
+        hidden = hidden_folders(*paths, solutions, *keep_from_sandbox)
+        receipts = check_takes_receipt()
+        template, _ = migrated.result(), compiled.result()
+        list(pool.map(step, submissions))
     return sorted(submissions, key=lambda s: (s.notebook or "~", s.learner, str(s.path)))
