@@ -1,0 +1,79 @@
+"""The lessons' install: what it leaves out is not needed, and the catalog's schema is unchanged.
+
+``make lab`` installs requirements.txt only; PostgreSQL's driver and Redis's client come
+with the services extra (requirements-services.txt). The project must therefore migrate
+and serve on SQLite with neither importable, and on PostgreSQL migration 0002 must still
+build the trigram extension and index.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+# A fresh process where the services' packages cannot be imported (as on a learner's
+# install), which migrates an empty SQLite database, checks the project and answers a request.
+WITHOUT_SERVICES = """
+import sys
+for name in ("psycopg", "psycopg2", "redis"):
+    sys.modules[name] = None  # import psycopg now raises ImportError
+import django
+from django.core.management import call_command
+django.setup()
+call_command("migrate", verbosity=0)
+call_command("check", fail_level="WARNING")
+call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+from django.test import Client
+print(Client().get("/api/v1/items/").status_code)
+"""
+
+
+def test_sqlite_migrates_and_serves_without_the_services_packages(tmp_path):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"}
+    }
+    environment |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "demo_project.settings",
+        "WORKBOOK_EPHEMERAL_KEYS": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_SERVICES],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "200", done.stdout
+
+
+def trigram_state() -> tuple[bool, str | None]:
+    """Whether pg_trgm is installed, and the definition of the catalog's trigram index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+        (extensions,) = cursor.fetchone()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'item_name_trgm_idx'")
+        row = cursor.fetchone()
+    return extensions == 1, row and row[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_migration_0002_builds_the_trigram_index_and_undoes_it(transactional_db):
+    index = (
+        "CREATE INDEX item_name_trgm_idx ON public.catalog_item "
+        "USING gin (upper((name)::text) gin_trgm_ops)"
+    )
+    assert trigram_state() == (True, index)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("catalog", "0001_initial")])
+    assert trigram_state() == (False, None)
+    executor.loader.build_graph()
+    executor.migrate([("catalog", "0002_item_name_trigram")])
+    assert trigram_state() == (True, index)
