@@ -7,12 +7,17 @@ build the trigram extension and index.
 """
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # A fresh process where the services' packages cannot be imported (as on a learner's
 # install), which migrates an empty SQLite database, checks the project and answers a request.
@@ -77,3 +82,13 @@ def test_migration_0002_builds_the_trigram_index_and_undoes_it(transactional_db)
     executor.loader.build_graph()
     executor.migrate([("catalog", "0002_item_name_trigram")])
     assert trigram_state() == (True, index)
+
+
+def test_the_bootstrap_uv_can_build_the_project_itself():
+    """uv builds the workbook in-process only when its version is in uv_build's range."""
+    backend = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    assert backend["build-backend"] == "uv_build"
+    (build,) = backend["requires"]
+    makefile = (ROOT / "Makefile").read_text()
+    (bootstrap,) = re.findall(r'pip install --quiet "(uv[^"]*)"', makefile)
+    assert build.removeprefix("uv_build") == bootstrap.removeprefix("uv"), (build, bootstrap)
