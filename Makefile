@@ -41,15 +41,16 @@ help:
 # (make exercises, grade, progress), services (when DATABASE_URL, CACHE_URL or
 # CELERY_BROKER_URL is set), browser, ci. The range of uv is the one of pyproject.toml's
 # uv_build, so that uv builds the workbook itself.
+# uv-excludes.txt: two packages the lessons do not use, which IPython and ipykernel run without.
 UV := $(BIN)/uv
-PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python
+PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv>=0.13,<0.14"
 	$(UV) pip uninstall --quiet --python $(BIN)/python pip setuptools
 
-$(STAMP): requirements.txt pyproject.toml | $(UV)
+$(STAMP): requirements.txt pyproject.toml uv-excludes.txt | $(UV)
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 

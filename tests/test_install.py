@@ -59,6 +59,37 @@ def test_sqlite_migrates_and_serves_without_the_services_packages(tmp_path):
     assert done.stdout.splitlines()[-1] == "200", done.stdout
 
 
+# IPython and ipykernel without the packages uv-excludes.txt leaves out: a kernel starts,
+# runs code and still completes names.
+WITHOUT_EXCLUDED = """
+import sys
+for name in ("jedi", "debugpy"):
+    sys.modules[name] = None
+from ipykernel.inprocess.manager import InProcessKernelManager
+manager = InProcessKernelManager()
+manager.start_kernel()
+shell = manager.kernel.shell
+shell.run_cell("import collections; answer = 6 * 7", store_history=False)
+text, matches = shell.complete("collections.Ord")
+from ipykernel.debugger import _is_debugpy_available
+completed = any(match.endswith("OrderedDict") for match in matches)
+print(shell.user_ns["answer"], completed, shell.Completer.use_jedi, _is_debugpy_available)
+"""
+
+
+def test_a_kernel_runs_and_completes_without_the_excluded_packages():
+    excluded = (ROOT / "uv-excludes.txt").read_text().split("\n")
+    assert sorted(line for line in excluded if line and not line.startswith("#")) == [
+        "debugpy",
+        "jedi",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXCLUDED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[-2] == "42 True False False", done.stdout
+
+
 def trigram_state() -> tuple[bool, str | None]:
     """Whether pg_trgm is installed, and the definition of the catalog's trigram index."""
     with connection.cursor() as cursor:
