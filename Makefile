@@ -35,14 +35,22 @@ help:
 
 # uv installs (PyPI's `uv`, into the environment itself): about five times faster than pip
 # here, and it compiles no bytecode up front (Python writes it on first import), so the
-# environment is smaller. The lessons' requirements are the default; each extra comes with
-# the command that needs it: test (make test), grading (make exercises, grade, progress),
-# services (when CACHE_URL or CELERY_BROKER_URL is set), browser, ci.
+# environment is smaller. The environment's pip only fetches uv, then leaves with the
+# setuptools that came with it: uv installs everything else. The lessons' requirements are
+# the default; each extra comes with the command that needs it: test (make test), grading
+# (make exercises, grade, progress), services (when DATABASE_URL, CACHE_URL or
+# CELERY_BROKER_URL is set), browser, ci. The range of uv is the one of pyproject.toml's
+# uv_build, so that uv builds the workbook itself.
+# uv-excludes.txt: two packages the lessons do not use, which IPython and ipykernel run without.
 UV := $(BIN)/uv
-PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python
+PIP_INSTALL := $(UV) pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt
 
-$(STAMP): requirements.txt pyproject.toml
-	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv; }
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv>=0.13,<0.14"
+	$(UV) pip uninstall --quiet --python $(BIN)/python pip setuptools
+
+$(STAMP): requirements.txt pyproject.toml uv-excludes.txt | $(UV)
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
@@ -70,8 +78,9 @@ PROFILE := $(IPYTHONDIR)/profile_default/ipython_kernel_config.py
 $(PROFILE): demo_project/lab/ipython_kernel_config.py
 	mkdir -p $(@D) && cp $< $@
 
-# With Redis switched on (README, "Going further"), its client comes too.
-install: $(STAMP) $(PROFILE) $(if $(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.installed-services)
+# With PostgreSQL or Redis switched on (README, "Going further"), their clients come too.
+install: $(STAMP) $(PROFILE) \
+		$(if $(DATABASE_URL)$(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.installed-services)
 	@mkdir -p $(JUPYTER_RUNTIME_DIR)
 
 install-test install-grading install-services install-browser install-ci: install-%: \

@@ -6,20 +6,25 @@ PostgreSQL, so the index is on that expression, ``UPPER(name)``, with pg_trgm's
 (In a model's ``Meta.indexes`` this is ``GinIndex(OpClass(Upper("name"),
 name="gin_trgm_ops"))``, which needs ``django.contrib.postgres`` installed and a
 PostgreSQL database; the SQL below is the same index, created only there.)
-SQLite has neither GIN nor pg_trgm: there both operations do nothing.
+The extension is plain SQL too: ``django.contrib.postgres.operations.TrigramExtension``
+would import PostgreSQL's driver on every database, and SQLite needs none.
+SQLite has neither GIN nor pg_trgm: there the operation does nothing.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-CREATE = "CREATE INDEX item_name_trgm_idx ON catalog_item USING gin (UPPER(name) gin_trgm_ops)"
-DROP = "DROP INDEX item_name_trgm_idx"
+CREATE = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX item_name_trgm_idx ON catalog_item USING gin (UPPER(name) gin_trgm_ops)",
+)
+DROP = ("DROP INDEX item_name_trgm_idx", "DROP EXTENSION IF EXISTS pg_trgm")
 
 
-def on_postgresql(sql):
+def on_postgresql(statements):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            for sql in statements:
+                schema_editor.execute(sql)
 
     return run
 
@@ -28,6 +33,5 @@ class Migration(migrations.Migration):
     dependencies = [("catalog", "0001_initial")]
 
     operations = [
-        TrigramExtension(),  # CREATE EXTENSION pg_trgm; does nothing on other databases
         migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
     ]
