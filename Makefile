@@ -15,7 +15,7 @@ SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 
 SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
-.PHONY: help install install-test install-grading install-services install-browser \
+.PHONY: help install install-test install-grading install-services install-browser install-hub \
 	install-ci lab test test-project test-notebooks lint format notebooks clean \
 	test-services test-browser test-rerun services-start services-stop test-api
 
@@ -76,6 +76,17 @@ install: $(STAMP) $(PROFILE) $(if $(CACHE_URL)$(CELERY_BROKER_URL),$(VENV)/.inst
 
 install-test install-grading install-services install-browser install-ci: install-%: \
 		install $(VENV)/.installed-%
+
+# A class on one server (docs/jupyterhub.md): JupyterHub, nbgitpuller and the idle culler
+# from PyPI, the proxy from npm, and the kit's kernel profile where every learner's kernel
+# reads it (the venv's etc/ipython), since a learner's IPYTHONDIR is their own.
+HUB := deploy/jupyterhub
+$(HUB)/node_modules/.package-lock.json: $(HUB)/package.json $(HUB)/package-lock.json
+	cd $(HUB) && npm ci --no-audit --no-fund --loglevel=error
+$(VENV)/etc/ipython/ipython_kernel_config.py: demo_project/lab/ipython_kernel_config.py
+	mkdir -p $(@D) && cp $< $@
+install-hub: install $(VENV)/.installed-hub $(HUB)/node_modules/.package-lock.json \
+		$(VENV)/etc/ipython/ipython_kernel_config.py
 
 # The repository is the root (so exercises/ and solutions/ are in reach), the first lesson
 # opens; --allow-root only where make runs as root (a container, a CI machine).
