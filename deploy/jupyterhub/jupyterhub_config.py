@@ -18,6 +18,7 @@
 #   WORKBOOK_HUB_CULL_AFTER      seconds idle before a kernel or a server is stopped (3600)
 import os
 import pwd
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,8 @@ HOMES = Path(env("WORKBOOK_HUB_HOMES", "/home")).resolve()
 SPAWNER = env("WORKBOOK_HUB_SPAWNER", "system")
 DATA = Path(env("WORKBOOK_HUB_DATA", "/var/lib/workbook-hub")).resolve()
 CULL_AFTER = int(env("WORKBOOK_HUB_CULL_AFTER", "3600"))
-# The folder the nbgitpuller link clones into, in each home (deploy/jupyterhub/link.py).
-WORKBOOK = "workbook"
+# The folder the nbgitpuller link clones into, in each home.
+WORKBOOK = runpy.run_path(str(HERE / "link.py"))["WORKBOOK"]
 
 # The hub answers on IP:PORT; the proxy's API and the hub itself on the next two ports.
 c.JupyterHub.bind_url = f"http://{IP}:{PORT}"
