@@ -43,6 +43,12 @@ open_to_all "$(dirname "$python")" "$python"
 
 echo "== 3. the learners' repository in $LEARNERS_REPO"
 (cd "$ROOT" && deploy/jupyterhub/publish-learners.sh "$LEARNERS_REPO")
+# Learners' users read it through git, which refuses a repository owned by another user
+# unless the system's git configuration says it is safe.
+if [[ "$LEARNERS_REPO" != *:* ]]; then
+  git config --system --get-all safe.directory | grep -qxF "$LEARNERS_REPO" \
+    || git config --system --add safe.directory "$LEARNERS_REPO"
+fi
 
 echo "== 4. the hub's settings in $ENV_FILE"
 if [ ! -e "$ENV_FILE" ]; then
