@@ -194,7 +194,7 @@ hub-link: install
 # executed), the quick start and the guides, in var/site/html; then no solution text in it.
 SITE_SRC := var/site/src
 SITE_HTML := var/site/html
-SITE_DOCS := docs/instructor-guide.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
+SITE_DOCS := docs/instructor-guide.md docs/jupyterhub.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
 
 .PHONY: site
 
