@@ -21,7 +21,7 @@ import pytest
 
 from demo_project.lab.serving import stop
 from demo_project.tools.serving import wait_for_http
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import run_all_cells
 
 pytestmark = pytest.mark.browser
 
@@ -121,51 +121,33 @@ def log_in(browser, base: str, name: str, link: str):
     """Open the nbgitpuller link as ``name``: the hub asks to log in first."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{base}/hub/login?next={quote(link)}", wait_until="domcontentloaded")
+    page.goto(
+        f"{base}/hub/login?next={quote(link)}", wait_until="domcontentloaded", timeout=120_000
+    )
     page.fill("#username_input", name)
     page.fill("#password_input", PASSWORD)
     page.click("#login_submit")
-    page.wait_for_url(lambda url: "/hub/login" not in url, timeout=30_000)
+    page.wait_for_url(lambda url: "/hub/login" not in url, timeout=120_000)
     return page
 
 
 def run_lesson(page, name: str, screenshots: Path) -> None:
     """Wait for lesson 00 to open in JupyterLab, clear it, run every cell."""
+    shot = screenshots / f"hub-{name}-00.png"
     try:
-        _run_lesson(page, name)
-    finally:
-        page.screenshot(path=screenshots / f"hub-{name}-00.png", full_page=False)
+        page.wait_for_url(f"**/user/{name}/lab/tree/{LESSON}", timeout=300_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+        page.wait_for_selector(idle, timeout=120_000)
+        run_all_cells(page, timeout=180_000)
+    except Exception:
+        with contextlib.suppress(Exception):  # the picture must not hide the error
+            page.screenshot(path=shot)
+        raise
+    page.screenshot(path=shot)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.all_inner_texts()
     assert page.locator("text=Django is ready").count() >= 1
-
-
-def _run_lesson(page, name: str) -> None:
-    page.wait_for_url(f"**/user/{name}/lab/tree/{LESSON}", timeout=300_000)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Edit", exact=True).click()
-    page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
-    first_prompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first
-    for _attempt in range(3):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(
-                "p => /\\[\\d+\\]/.test(p.textContent)",
-                arg=first_prompt.element_handle(),
-                timeout=30_000,
-            )
-            break
-        except Exception:
-            continue
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        timeout=180_000,
-    )
 
 
 def run_new_cell(page, code: str) -> str:
@@ -178,10 +160,7 @@ def run_new_cell(page, code: str) -> str:
     page.keyboard.type(code)
     page.keyboard.press("Control+Enter")
     cell = cells.nth(count)
-    try:
-        cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
-    finally:
-        page.screenshot(path=SCREENSHOTS / "hub-new-cell.png", full_page=False)
+    cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
     return cell.locator(".jp-OutputArea-output").first.inner_text()
 
 
@@ -206,7 +185,15 @@ def test_three_learners_pull_run_and_keep_their_own_work(
     # The three log in and click the link one after another: the hub starts their servers
     # and nbgitpuller clones for all three at once.
     pages = {name: log_in(browser, base, name, link) for name in LEARNERS}
+    try:
+        check_the_class(pages, base, link, homes, learners_repo, tmp_path, screenshots)
+    finally:
+        for page in pages.values():
+            page.context.close()
 
+
+def check_the_class(pages, base, link, homes, learners_repo, tmp_path, screenshots):
+    """Each learner runs lesson 00 with their own files and database; a pull keeps work."""
     for name, page in pages.items():
         run_lesson(page, name, screenshots)
         # A write in this learner's kernel, read back with every earlier learner's.
