@@ -30,6 +30,7 @@ help:
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 	@echo "make bench-services  the benchmark, quick sizes, on the services' PostgreSQL"
+	@echo "make bench-class N=30  N learners on one JupyterHub at once: memory, CPU, time (docs/class-sizing.md)"
 	@echo "make learners LEARNERS_REPO=path  publish the workbook without solutions/ for a class's hub"
 	@echo "make hub-link HUB_URL=url LEARNERS_REPO=url  the nbgitpuller link that gives each learner the workbook"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
@@ -140,7 +141,7 @@ notebooks: install
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		$(LESSONS) $(SOLUTIONS)
 
-.PHONY: exercises grade bench-grading progress bench bench-services
+.PHONY: exercises grade bench-grading progress bench bench-services bench-class
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install-grading
@@ -157,6 +158,13 @@ grade: install-grading
 # sandbox, then by nbgrader's autograde.
 bench-grading: install-grading
 	$(BIN)/python tests/bench_grading.py
+
+# A measurement, not a test: N learners on one JupyterHub at once, each running lessons 00
+# and 05 and the exercise of 05 in their own server's kernels; memory (PSS and RSS), CPU
+# time and time to the last lesson, written into docs/class-sizing.md and its plot.
+# make bench-class N="5 10 20 30" measures each size in turn (about 20 minutes here).
+bench-class: install-hub $(VENV)/.installed-bench
+	$(BIN)/python -m demo_project.tools.bench_class $(or $(N),30)
 
 # A learner's own progress: exercises/ run afresh (nothing written into it), visible checks.
 progress: install-grading
@@ -194,7 +202,7 @@ hub-link: install
 # executed), the quick start and the guides, in var/site/html; then no solution text in it.
 SITE_SRC := var/site/src
 SITE_HTML := var/site/html
-SITE_DOCS := docs/instructor-guide.md docs/jupyterhub.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
+SITE_DOCS := docs/instructor-guide.md docs/jupyterhub.md docs/class-sizing.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
 
 .PHONY: site
 

@@ -66,13 +66,15 @@ def test_table_has_a_row_per_class_size_in_order_with_its_failures():
 
 def test_sizing_extends_the_line_through_the_class_peaks():
     results = {
-        "10": {"n": 10, "class_peak_pss_mb": 1024 + 10 * 512, "cpu_per_learner_s": 60},
-        "20": {"n": 20, "class_peak_pss_mb": 1024 + 20 * 512, "cpu_per_learner_s": 60},
+        str(n): {"n": n, "class_peak_pss_mb": 768 + n * 512, "cpu_per_learner_s": 61}
+        | {"hub_pss_mb": 256}
+        for n in (10, 20)
     }
-    assert bench.fit(results, "class_peak_pss_mb") == pytest.approx((1024, 512))
-    text = bench.sizing(results, 40)
-    # 1 GB + 40 x 0.5 GB = 21 GB, a quarter more is 26; 40 x 60 s within 300 s is 8 cores.
-    assert text.startswith("A class of 40 needs about 26 GB and 8 cores")
+    assert bench.fit(results, "class_peak_pss_mb") == pytest.approx((768, 512))
+    # 0.25 GB + 0.75 GB + 40 x 0.5 GB = 21 GB, a quarter more is 26.25, so 27;
+    # 40 x 61 s within 300 s is 8.1 cores, so 9.
+    assert bench.sizing(results, 40).startswith("**A class of 40 needs about 27 GB and 9 cores")
+    assert "| 100 | 64 | 21 |" in bench.sizing_table(results)  # 51 GB x 1.25 = 63.75
 
 
 def test_replace_between_keeps_the_prose_around_the_markers():
@@ -124,4 +126,4 @@ def test_report_lists_each_failure_and_the_kernels_memory_in_order():
     assert "- class of 2: b: 05 code cell 3: KeyError: 'x'" in text
     assert text.index("| fresh kernel | 40 | 120 |") < text.index("| after 00 |")
     assert text.index("| after 00 |") < text.index("| after 05 |")
-    assert "2: 1.0 before, 2.0 after" in text
+    assert "2 learners, 1.0 before and 2.0 after" in text

@@ -15,6 +15,7 @@ var/bench-class/results.json by N; the table and plot go to docs/.
 import argparse
 import contextlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,9 +39,7 @@ DOC = ROOT / "docs" / "class-sizing.md"
 PLOT = ROOT / "docs" / "bench-class.png"
 CONFIG = ROOT / "deploy" / "jupyterhub" / "bench_config.py"
 PORT = 28000
-PROXY_PLACES = [
-    ROOT / d / "node_modules" / ".bin" / "configurable-http-proxy" for d in (".", "var")
-]
+WORKBOOK = "workbook"  # the folder the nbgitpuller link clones into, in each home
 MB = 1024 * 1024
 # (what the learner runs, where it comes from): the exercise is the solved one, since a
 # learner's unsolved exercise stops at its first check.
@@ -167,8 +167,8 @@ def report(results: dict[str, dict]) -> str:
     largest = max(results.values(), key=lambda r: r["n"])
     failures = [f"- class of {r['n']}: {f}" for r in results.values() for f in r["failures"]]
     stopped = [f"- class of {r['n']}: {r['stopped']}" for r in results.values() if r.get("stopped")]
-    loads = ", ".join(
-        f"{r['n']}: {r['load_before']:.1f} before, {r['load_after']:.1f} after"
+    loads = "; ".join(
+        f"{r['n']} learners, {r['load_before']:.1f} before and {r['load_after']:.1f} after"
         for r in sorted(results.values(), key=lambda r: r["n"])
     )
     return "\n\n".join(
@@ -178,6 +178,7 @@ def report(results: dict[str, dict]) -> str:
             f"In the class of {largest['n']}, one kernel of the median learner:",
             kernel_table(largest),
             sizing(results, 40),
+            sizing_table(results),
             "Failures: "
             + ("\n" + "\n".join(failures + stopped) if failures or stopped else "none."),
         ]
@@ -194,19 +195,51 @@ def fit(results: dict[str, dict], key: str) -> tuple[float, float]:
     return intercept, slope
 
 
+def need(results: dict[str, dict], learners: int, minutes: float = 5.0) -> dict:
+    """Return what a class of ``learners`` needs, from the line through the measured peaks.
+
+    Memory: the hub and proxy, plus the line's fixed part and its slope per learner, plus a
+    quarter for the system and for spikes between samples. Cores: every learner's CPU time
+    of the bench, spent within ``minutes`` of everyone pressing Run All.
+    """
+    fixed, per_learner = fit(results, "class_peak_pss_mb")
+    hub = statistics.median(r["hub_pss_mb"] for r in results.values())
+    measured_gb = (hub + fixed + per_learner * learners) / 1024
+    cpu = statistics.median(r["cpu_per_learner_s"] for r in results.values())
+    return {
+        "learners": learners,
+        "hub_mb": hub,
+        "fixed_mb": fixed,
+        "per_learner_mb": per_learner,
+        "measured_gb": measured_gb,
+        "memory_gb": math.ceil(measured_gb * 1.25),
+        "cpu_per_learner_s": cpu,
+        "cores": math.ceil(learners * cpu / (minutes * 60)),
+        "minutes": minutes,
+    }
+
+
 def sizing(results: dict[str, dict], learners: int, minutes: float = 5.0) -> str:
     """Return the sizing sentence for a class of ``learners``, with its arithmetic."""
-    fixed, per_learner = fit(results, "class_peak_pss_mb")
-    memory_gb = (fixed + per_learner * learners) / 1024
-    cpu = statistics.median(r["cpu_per_learner_s"] for r in results.values())
-    cores = learners * cpu / (minutes * 60)
+    n = need(results, learners, minutes)
     return (
-        f"A class of {learners} needs about {memory_gb * 1.25:.0f} GB and {cores:.0f} cores "
-        f"for lessons 00 and 05 at once: {fixed / 1024:.1f} GB + {per_learner:.0f} MB per "
-        f"learner (the line through the measured class peaks) is {memory_gb:.1f} GB, plus a "
-        f"quarter for the system and spikes; {learners} learners x {cpu:.0f} s of CPU each, "
-        f"done within {minutes:.0f} minutes of everyone pressing Run All, is {cores:.1f} cores."
+        f"**A class of {learners} needs about {n['memory_gb']} GB and {n['cores']} cores for "
+        f"lessons 00 and 05 at once.** Memory: {n['hub_mb']:.0f} MB for the hub and proxy, "
+        f"{n['fixed_mb']:.0f} MB + {n['per_learner_mb']:.0f} MB per learner (the line through "
+        f"the measured class peaks), {n['measured_gb']:.1f} GB in all, plus a quarter for the "
+        f"system and for spikes between samples. Cores: {learners} learners x "
+        f"{n['cpu_per_learner_s']:.0f} s of CPU time each, spent within {minutes:.0f} minutes "
+        f"of everyone pressing Run All."
     )
+
+
+def sizing_table(results: dict[str, dict], sizes=(20, 40, 60, 100)) -> str:
+    """Return the memory and cores of a few class sizes, by the same arithmetic."""
+    rows = ["| class | memory (GB) | cores |", "|---:|---:|---:|"]
+    for learners in sizes:
+        n = need(results, learners)
+        rows.append(f"| {learners} | {n['memory_gb']} | {n['cores']} |")
+    return "\n".join(rows)
 
 
 def replace_between(text: str, block: str) -> str:
@@ -232,6 +265,8 @@ def plot(results: dict[str, dict], path: Path) -> None:
     cpu.set(xlabel="learners", ylabel="seconds", title="Time")
     for axes in (memory, cpu):
         axes.legend()
+        axes.set_xticks(n)
+        axes.set_xlim(left=0)
         axes.set_ylim(bottom=0)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
@@ -247,20 +282,17 @@ class Hub:
     def __init__(self, state: Path, port: int = PORT):
         self.state, self.url, self.token = state, f"http://127.0.0.1:{port}", secrets.token_hex(32)
         bin_dir = Path(sys.executable).parent
-        proxy = next(
-            (p for p in PROXY_PLACES if p.exists()), shutil.which("configurable-http-proxy")
-        )
-        if proxy is None:
-            raise RuntimeError(
-                "configurable-http-proxy is missing: npm install it (docs/jupyterhub.md)"
-            )
+        # The course's own variables (deploy/jupyterhub/jupyterhub_config.py).
         env = {
             **os.environ,
-            "BENCH_HUB_STATE": str(state),
-            "BENCH_HUB_PORT": str(port),
-            "BENCH_HUB_TOKEN": self.token,
-            "BENCH_PROXY_COMMAND": str(proxy),
-            "BENCH_SINGLEUSER": str(bin_dir / "jupyterhub-singleuser"),
+            "WORKBOOK_HUB_IP": "127.0.0.1",
+            "WORKBOOK_HUB_PORT": str(port),
+            "WORKBOOK_HUB_SPAWNER": "simple",
+            "WORKBOOK_HUB_HOMES": str(state / "homes"),
+            "WORKBOOK_HUB_DATA": str(state / "hub"),
+            "WORKBOOK_HUB_API_TOKEN": self.token,
+            "WORKBOOK_HUB_PASSWORD": secrets.token_hex(16),
+            "WORKBOOK_HUB_CULL_AFTER": str(24 * 3600),
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         }
         self.log = (state / "hub.log").open("w")
@@ -319,7 +351,7 @@ class Hub:
     def stop(self) -> None:
         self.process.terminate()  # cleanup_servers: the hub stops the learners' servers
         try:
-            self.process.wait(60)
+            self.process.wait(20)  # it may hang after its "...done", its servers stopped
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
@@ -371,11 +403,11 @@ def run_learner(hub: Hub, learner: Learner, started: float, stop: threading.Even
                 # The server takes a token in a websocket's URL only from a browser.
                 headers={"Authorization": f"token {hub.token}"},
             )
-            kernel.start(path=str(Path(path).parent))
+            kernel.start(path=str(Path(WORKBOOK, path).parent))
             kernels.append(kernel)
             if key == "00":
                 learner.kernel_memory["fresh kernel"] = kernel_memory(kernel)
-            failure = run_notebook(kernel, hub.state / "homes" / learner.name / path)
+            failure = run_notebook(kernel, hub.state / "homes" / learner.name / WORKBOOK / path)
             learner.finished[key] = time.monotonic() - started
             if failure:
                 learner.failures.append(f"{key} {failure}")
@@ -384,27 +416,33 @@ def run_learner(hub: Hub, learner: Learner, started: float, stop: threading.Even
                 f"  [{learner.finished[key]:6.0f} s] {learner.name} {key} "
                 + ("FAILED " + failure if failure else "done")
             )
+        key = "the memory probe after the lessons"
         kernel = kernels[list(NOTEBOOKS).index("05")]
         kernel.execute(FREE_SNIPPET, store_history=False)
         learner.kernel_memory["after 05, data and figures freed"] = kernel_memory(kernel)
     except Exception as error:  # a learner who could not run is reported, not dropped
-        learner.failures.append(f"{type(error).__name__}: {error}")
-        print(f"  {learner.name} FAILED: {type(error).__name__}: {error}")
+        learner.failures.append(f"{key}: {type(error).__name__}: {error}")
+        print(f"  {learner.name} FAILED in {learner.failures[-1]}")
 
 
-def stop_kernels(learners) -> None:
-    """Shut the learners' kernels down; the hub then stops their servers."""
-    for learner in learners:
-        for kernel in learner.kernels:
-            with contextlib.suppress(Exception):  # the hub stops the server anyway
-                kernel.stop()
+def stop_kernels(learner: Learner) -> None:
+    """Shut the learner's kernels down; the hub then stops their server."""
+    for kernel in learner.kernels:
+        with contextlib.suppress(Exception):  # the hub stops the server anyway
+            kernel.stop()
 
 
 def lay_out_home(home: Path) -> None:
-    """Give a learner the workbook's notebooks, as nbgitpuller would."""
+    """Give a learner the workbook as the nbgitpuller link does: notebooks and demo_project."""
+    workbook = home / WORKBOOK
+    shutil.copytree(
+        ROOT / "demo_project",
+        workbook / "demo_project",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     for path, source in NOTEBOOKS.values():
-        (home / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / source, home / path)
+        (workbook / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / source, workbook / path)
 
 
 def bench(n: int, interval: float, memory_floor_mb: int) -> dict:
@@ -461,7 +499,8 @@ def bench(n: int, interval: float, memory_floor_mb: int) -> dict:
                     f"class PSS {class_now / MB / 1024:.1f} GB, {available / 1024:.1f} GB free"
                 )
             time.sleep(interval)
-        stop_kernels(learners.values())
+        with ThreadPoolExecutor(max_workers=32) as pool:  # a shutdown takes seconds under load
+            list(pool.map(stop_kernels, learners.values()))
     finally:
         hub.stop()
     return summarize(
@@ -476,6 +515,33 @@ def bench(n: int, interval: float, memory_floor_mb: int) -> dict:
     )
 
 
+# What one kernel's memory is made of: each line runs in a fresh Python, after the one before.
+IMPORTS = {
+    "Python and psutil": "pass",
+    "+ the lab booted, empty catalog": "from demo_project.lab import boot; boot(items=0)",
+    "+ 1000 items (lesson 05's largest)": "boot(items=1000)",
+    "+ pandas": "import pandas",
+    "+ matplotlib.pyplot": "import matplotlib.pyplot",
+}
+
+
+def import_costs() -> str:
+    """Return a table of what booting, the catalog and each library add to a process."""
+    rows = ["| a Python process with | RSS (MB) | USS (MB) |", "|---|---:|---:|"]
+    lines = []
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    for what, line in IMPORTS.items():
+        lines.append(line)
+        code = "\n".join([*lines, "import psutil", "print(*psutil.Process().memory_full_info())"])
+        fields = psutil.Process().memory_full_info()._fields
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        if out.returncode:
+            raise RuntimeError(f"{line!r} failed: {out.stderr[-500:]}")
+        memory = dict(zip(fields, map(int, out.stdout.split()[-len(fields) :]), strict=True))
+        rows.append(f"| {what} | {memory['rss'] / MB:.0f} | {memory['uss'] / MB:.0f} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", help="class sizes, e.g. 5 10 20 30")
@@ -485,28 +551,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fresh", action="store_true", help="forget the earlier results")
     parser.add_argument("--report", action="store_true", help="only rewrite the guide's table")
+    parser.add_argument("--imports", action="store_true", help="only measure one kernel's parts")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the results file to merge into"
+    )
+    parser.add_argument("--no-docs", action="store_true", help=f"leave {DOC.name} and the plot be")
     args = parser.parse_args(argv)
+    if args.imports:
+        print(import_costs())
+        return 0
     try:
         sizes = [] if args.report else parse_sizes(" ".join(args.sizes))
     except ValueError as error:
         parser.error(str(error))
     STATE.mkdir(parents=True, exist_ok=True)
-    results = {} if args.fresh or not RESULTS.exists() else json.loads(RESULTS.read_text())
+    path = args.results
+    results = {} if args.fresh or not path.exists() else json.loads(path.read_text())
     for n in sizes:
         results[str(n)] = result = bench(n, args.interval, args.memory_floor)
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        path.write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(result, indent=2))
         for failure in result["failures"]:
             print(f"FAILED {failure}")
     if not results:
-        parser.error(f"no results yet in {RESULTS}: run some class sizes first")
+        parser.error(f"no results yet in {path}: run some class sizes first")
     block = report(results)
-    DOC.write_text(replace_between(DOC.read_text(), block))
-    plot(results, PLOT)
     print(block)
-    print(
-        f"Written: {RESULTS.relative_to(ROOT)}, {DOC.relative_to(ROOT)}, {PLOT.relative_to(ROOT)}"
-    )
+    if not args.no_docs:
+        DOC.write_text(replace_between(DOC.read_text(), block))
+        plot(results, PLOT)
+        print(f"Written: {path}, {DOC.relative_to(ROOT)}, {PLOT.relative_to(ROOT)}")
     return 1 if any(r["failures"] for r in results.values()) else 0
 
 
