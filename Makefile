@@ -164,7 +164,7 @@ bench-grading: install-grading
 # time and time to the last lesson, written into docs/class-sizing.md and its plot.
 # make bench-class N="5 10 20 30" measures each size in turn (about 20 minutes here).
 bench-class: install-hub $(VENV)/.installed-bench
-	$(BIN)/python -m demo_project.tools.bench_class $(or $(N),30)
+	$(BIN)/python -m demo_project.tools.bench_class $(or $(N),30) $(BENCH_CLASS_OPTIONS)
 
 # A learner's own progress: exercises/ run afresh (nothing written into it), visible checks.
 progress: install-grading
