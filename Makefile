@@ -15,7 +15,7 @@ SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 
 SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
-.PHONY: help install install-test install-grading install-services install-browser \
+.PHONY: help install install-test install-grading install-services install-browser install-hub \
 	install-ci lab test test-project test-notebooks lint format notebooks clean \
 	test-services test-browser test-rerun services-start services-stop test-api
 
@@ -30,6 +30,9 @@ help:
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 	@echo "make bench-services  the benchmark, quick sizes, on the services' PostgreSQL"
+	@echo "make bench-class N=30  N learners on one JupyterHub at once: memory, CPU, time (docs/class-sizing.md)"
+	@echo "make learners LEARNERS_REPO=path  publish the workbook without solutions/ for a class's hub"
+	@echo "make hub-link HUB_URL=url LEARNERS_REPO=url  the nbgitpuller link that gives each learner the workbook"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 
@@ -86,6 +89,17 @@ install: $(STAMP) $(PROFILE) \
 install-test install-grading install-services install-browser install-ci: install-%: \
 		install $(VENV)/.installed-%
 
+# A class on one server (docs/jupyterhub.md): JupyterHub, nbgitpuller and the idle culler
+# from PyPI, the proxy from npm, and the kit's kernel profile where every learner's kernel
+# reads it (the venv's etc/ipython), since a learner's IPYTHONDIR is their own.
+HUB := deploy/jupyterhub
+$(HUB)/node_modules/.package-lock.json: $(HUB)/package.json $(HUB)/package-lock.json
+	cd $(HUB) && npm ci --no-audit --no-fund --loglevel=error
+$(VENV)/etc/ipython/ipython_kernel_config.py: demo_project/lab/ipython_kernel_config.py
+	mkdir -p $(@D) && cp $< $@
+install-hub: install $(VENV)/.installed-hub $(HUB)/node_modules/.package-lock.json \
+		$(VENV)/etc/ipython/ipython_kernel_config.py
+
 # The repository is the root (so exercises/ and solutions/ are in reach), the first lesson
 # opens; --allow-root only where make runs as root (a container, a CI machine).
 lab: install
@@ -122,8 +136,9 @@ test-services: install-test install-services
 test-rerun: install-test
 	$(BIN)/pytest -n 2 -m rerun tests/test_rerun.py
 
-# The browser lane: JupyterLab and the Swagger UI in Debian's chromium.
-test-browser: install-browser
+# The browser lane: JupyterLab and the Swagger UI in Debian's chromium, and a class of
+# three on the hub (tests/browser/test_hub.py).
+test-browser: install-browser install-hub
 	$(BIN)/pytest -p no:xdist -m browser tests/browser
 
 # Schemathesis, every check, against a real runserver of the demo API (about 2 minutes).
@@ -135,7 +150,7 @@ notebooks: install
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		$(LESSONS) $(SOLUTIONS)
 
-.PHONY: exercises grade bench-grading progress bench bench-services
+.PHONY: exercises grade bench-grading progress bench bench-services bench-class
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install-grading
@@ -152,6 +167,13 @@ grade: install-grading
 # sandbox, then by nbgrader's autograde.
 bench-grading: install-grading
 	$(BIN)/python tests/bench_grading.py
+
+# A measurement, not a test: N learners on one JupyterHub at once, each running lessons 00
+# and 05 and the exercise of 05 in their own server's kernels; memory (PSS and RSS), CPU
+# time and time to the last lesson, written into docs/class-sizing.md and its plot.
+# make bench-class N="5 10 20 30" measures each size in turn (about 20 minutes here).
+bench-class: install-hub $(VENV)/.installed-bench
+	$(BIN)/python -m demo_project.tools.bench_class $(or $(N),30) $(BENCH_CLASS_OPTIONS)
 
 # A learner's own progress: exercises/ run afresh (nothing written into it), visible checks.
 progress: install-grading
@@ -175,11 +197,24 @@ clean:
 	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-*.* \
 		var/progress.png $(SERVICES_SANITIZE) .pytest_cache .ruff_cache
 
+.PHONY: learners hub-link
+
+# What a class's homes receive (docs/jupyterhub.md): HEAD without solutions/, one commit
+# more on the branch of LEARNERS_REPO (a path, created bare, or a URL git can push to).
+learners:
+	@test -n "$(LEARNERS_REPO)" || { echo "Say where: make learners LEARNERS_REPO=/srv/workbook-learners.git"; exit 2; }
+	deploy/jupyterhub/publish-learners.sh "$(LEARNERS_REPO)" $(LEARNERS_BRANCH)
+
+# The nbgitpuller link to hand out: make hub-link HUB_URL=https://... LEARNERS_REPO=...
+hub-link: install
+	@test -n "$(HUB_URL)" -a -n "$(LEARNERS_REPO)" || { echo "make hub-link HUB_URL=https://hub.example.org LEARNERS_REPO=https://example.org/workbook.git"; exit 2; }
+	@$(BIN)/python deploy/jupyterhub/link.py "$(HUB_URL)" "$(LEARNERS_REPO)" $(if $(LEARNERS_BRANCH),--branch $(LEARNERS_BRANCH))
+
 # The course as a website: the committed notebooks with their stored outputs (nothing is
 # executed), the quick start and the guides, in var/site/html; then no solution text in it.
 SITE_SRC := var/site/src
 SITE_HTML := var/site/html
-SITE_DOCS := docs/instructor-guide.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
+SITE_DOCS := docs/instructor-guide.md docs/jupyterhub.md docs/class-sizing.md docs/benchmarks.md docs/self-check-answers.md docs/maintainers.md
 
 .PHONY: site
 

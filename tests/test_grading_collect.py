@@ -153,3 +153,44 @@ def test_a_file_that_is_not_a_notebook_says_why(tmp_path, assignments):
     assert found["alice"].notebook == FIVE and found["alice"].nb is None
     assert found["alice"].notes[0].startswith("not a notebook: invalid JSON")
     assert found["bob"].notes == ["not one of the workbook's exercise notebooks"]
+
+
+def hub_home(homes: Path, learner: str, *exercises: str) -> Path:
+    """A learner's home as the hub leaves it: the workbook pulled, some exercises saved."""
+    workbook = homes / learner / "workbook"
+    for stem in (FIVE, SEVEN):
+        put(workbook, f"notebooks/{stem}.ipynb")  # the lessons share the exercises' names
+        put(workbook, f"solutions/{stem}.ipynb", released(stem))
+    for stem in exercises:
+        put(workbook, f"exercises/{stem}.ipynb", released(stem))
+        put(workbook, f"exercises/.ipynb_checkpoints/{stem}-checkpoint.ipynb", released(stem))
+    return workbook
+
+
+def test_a_hubs_homes_one_folder_per_learner_exercises_only(tmp_path, assignments):
+    homes = tmp_path / "homes"
+    hub_home(homes, "alice", FIVE, SEVEN)
+    hub_home(homes, "bob", SEVEN)
+    put(homes, f"bob/.local/share/Trash/files/{FIVE}.ipynb")  # deleted in JupyterLab
+    put(homes, f"bob/{FIVE}.ipynb")  # saved in the home, beside the workbook
+    found = collect([homes], assignments)
+    assert sorted((s.learner, s.notebook) for s in found) == [
+        ("alice", FIVE),
+        ("alice", SEVEN),
+        ("bob", FIVE),
+        ("bob", SEVEN),
+    ]
+    exercises = {s.path.parent.relative_to(homes).as_posix() for s in found}
+    assert exercises == {"alice/workbook/exercises", "bob/workbook/exercises", "bob"}
+
+
+def test_one_home_or_one_copy_is_named_by_its_user_folder(tmp_path, assignments):
+    workbook = hub_home(tmp_path / "homes", "alice", FIVE)
+    for root in (workbook.parent, workbook, workbook / "exercises" / f"{FIVE}.ipynb"):
+        assert graded(collect([root], assignments)) == {"alice": FIVE}, root
+
+
+def test_collected_folders_inside_a_checkout_are_not_a_copy_of_the_workbook(tmp_path, assignments):
+    checkout = hub_home(tmp_path, "instructor")  # the instructor's own clone
+    put(checkout, f"collected/alice/{FIVE}.ipynb")
+    assert graded(collect([checkout / "collected"], assignments)) == {"alice": FIVE}

@@ -56,6 +56,40 @@ def browser():
         browser.close()
 
 
+def run_all_cells(page, timeout: float = 120_000) -> None:
+    """Clear the open notebook's outputs, run every cell, wait until each code cell has run."""
+    # Clear the stored outputs first, so that every prompt and output checked afterwards
+    # comes from this run. The execution indicator can say idle a moment before the
+    # kernel's channels are up, and a Run All sent then is dropped: run again until the
+    # first cell has run (three tries).
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
+    first_prompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first
+    page.wait_for_function(
+        "p => !/\\d/.test(p.textContent)", arg=first_prompt.element_handle(), timeout=10_000
+    )
+    for _attempt in range(3):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(
+                "p => /\\[\\d+\\]/.test(p.textContent)",
+                arg=first_prompt.element_handle(),
+                timeout=30_000,
+            )
+            break
+        except Exception:
+            continue
+    # Every code cell gets an execution count ("[3]:", not "[*]:" or "[ ]:").
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

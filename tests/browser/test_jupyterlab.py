@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser.conftest import run_all_cells
+
 pytestmark = pytest.mark.browser
 
 LESSON = "notebooks/00-start-here.ipynb"
@@ -12,45 +14,14 @@ def test_lesson_00_runs_in_jupyterlab(page, jupyterlab, screenshots):
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
 
-    # Clear the stored outputs first, so that every prompt and output checked below comes
-    # from this run. The execution indicator can say idle a moment before the kernel's
-    # channels are up, and a Run All sent then is dropped: run again until the first cell
-    # has run (three tries).
-    page.get_by_role("menuitem", name="Edit", exact=True).click()
-    page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
-    first_prompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").first
-    page.wait_for_function(
-        "p => !/\\d/.test(p.textContent)", arg=first_prompt.element_handle(), timeout=10_000
-    )
-    for _attempt in range(3):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(
-                "p => /\\[\\d+\\]/.test(p.textContent)",
-                arg=first_prompt.element_handle(),
-                timeout=30_000,
-            )
-            break
-        except Exception:
-            continue
-
-    code_cells = page.locator(".jp-Notebook .jp-CodeCell")
-    total = code_cells.count()
-    assert total > 0
-    # Every code cell gets an execution count ("[3]:", not "[*]:" or "[ ]:").
     try:
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=120_000,
-        )
+        run_all_cells(page)
     except Exception as error:
         page.screenshot(path=screenshots / "00-start-here-timed-out.png", full_page=False)
         shown = page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()
         raise AssertionError(f"Not every cell ran; the outputs shown: {shown[:3]}") from error
+    total = page.locator(".jp-Notebook .jp-CodeCell").count()
+    assert total > 0
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     page.screenshot(path=screenshots / "00-start-here-end.png", full_page=False)
     # The lesson as a learner meets it: the boot cell and its output, then the first panel.

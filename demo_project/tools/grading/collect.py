@@ -5,8 +5,16 @@ an LMS export puts in the file name (Moodle: ``Full Name_12345_assignsubmission_
 Canvas: ``lastnamefirst_12345_67890_05-….ipynb``), or a notebook's own name when it is
 none of the workbook's (``collected/bob.ipynb``). ``Copy of X``, ``X (1)`` and
 ``X-checkpoint`` are copies of ``X``; ``.ipynb_checkpoints``, ``__MACOSX`` and ``._*``
-files are skipped. When one learner handed in two copies of one notebook, the copy saved
-last is graded (a checkpoint only when nothing else is there) and both are reported.
+files are skipped, and so is any hidden folder (``.git``, a home's ``.local`` trash).
+
+On a class's server (docs/jupyterhub.md) each home holds a copy of the workbook, a
+folder with ``exercises/`` and ``notebooks/`` (``homes/alice/workbook/exercises/05-….ipynb``):
+there only the notebooks in ``exercises/`` are submissions (not the lessons, any
+``solutions/`` or other folders of the copy), and the learner is the folder the copy sits
+in, the user's home (``alice``).
+
+When one learner handed in two copies of one notebook, the copy saved last is graded (a
+checkpoint only when nothing else is there) and both are reported.
 """
 
 from __future__ import annotations
@@ -38,11 +46,37 @@ def collect(paths: list[Path], assignments: dict[str, Assignment]) -> list[Submi
             raise FileNotFoundError(f"{root}: no such file or folder.")
         for path in files:
             relative = path.relative_to(base)
-            if SKIPPED_FOLDERS & set(relative.parts) or path.name.startswith("._"):
+            if skipped(relative):
                 continue
-            found.append(read(path, relative, base, assignments))
+            copy = workbook_copy(path, base if root.is_dir() else base.parent)
+            named_from = base
+            if copy is not None:
+                if path.parent != copy / "exercises":
+                    continue  # a lesson, a solution: the workbook's, not the learner's answers
+                home = copy.parent
+                named_from = base if base in home.parents else home.parent
+                relative = home.relative_to(named_from) / path.name
+            found.append(read(path, relative, named_from, assignments))
     choose_copies(found)
     return found
+
+
+def skipped(relative: Path) -> bool:
+    """Checkpoints, a Mac's leftovers, hidden folders: never a learner's submission."""
+    folders = relative.parts[:-1]
+    hidden = any(part.startswith(".") for part in folders)
+    return hidden or bool(SKIPPED_FOLDERS & set(folders)) or relative.name.startswith("._")
+
+
+def workbook_copy(path: Path, top: Path) -> Path | None:
+    """The copy of the workbook ``path`` is in (a folder with exercises/ and notebooks/),
+    looked for up to ``top``; None for a notebook that is not in one."""
+    for folder in path.parents:
+        if (folder / "exercises").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+        if folder == top:
+            return None
+    return None
 
 
 def clean_name(stem: str) -> tuple[str, str | None, bool]:
