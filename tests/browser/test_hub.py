@@ -94,10 +94,17 @@ def hub(tmp_path):
     }
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "jupyterhub", "-f", str(HUB / "jupyterhub_config.py")]
-    with (tmp_path / "hub.log").open("wb") as log:
+    log_path = tmp_path / "hub.log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=log)
         try:
-            wait_for_http(f"{base}/hub/api", process, timeout=120)
+            try:  # about 12 s on an idle 2-core machine; far longer on a busy one
+                wait_for_http(f"{base}/hub/api", process, timeout=300)
+            except (RuntimeError, TimeoutError) as error:
+                tail = log_path.read_text(errors="replace").splitlines()[-15:]
+                raise RuntimeError(
+                    "The hub did not start; its log ends:\n" + "\n".join(tail)
+                ) from error
             yield base, homes
         finally:
             stop_servers(base)
@@ -202,11 +209,14 @@ def check_the_class(pages, base, link, homes, learners_repo, tmp_path, screensho
             "from demo_project.catalog.models import Tag\n"
             f"Tag.objects.create(name='written by {name}', slug='by-{name}')\n"
             "print(demo_project.__file__)\n"
+            "loaded = get_ipython().extension_manager.loaded\n"
+            "print('kit profile:', 'demo_project.lab.ready' in loaded)\n"
             "print(list(Tag.objects.filter(slug__startswith='by-').values_list('slug', flat=True)))"
         )
         shown = run_new_cell(page, code).splitlines()
         workbook = homes / name / "workbook"
-        assert shown == [str(workbook / "demo_project" / "__init__.py"), f"['by-{name}']"]
+        own = str(workbook / "demo_project" / "__init__.py")
+        assert shown == [own, "kit profile: True", f"['by-{name}']"]
         assert (workbook / ".git").is_dir()
         assert not (workbook / "solutions").exists(), "answers are not handed out"
 
