@@ -194,7 +194,7 @@ bench-services: install
 # What make builds under var/, and the caches. A gradebook (var/grades.csv and what sits
 # beside it, or one per class under var/) is an instructor's record, not a build: kept.
 clean:
-	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-*.* \
+	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-* \
 		var/progress.png $(SERVICES_SANITIZE) .pytest_cache .ruff_cache
 
 .PHONY: learners hub-link

@@ -15,6 +15,7 @@ BUILT = [
     "var/screenshots/lesson-00.png",
     "var/bench.csv",
     "var/bench-services.md",
+    "var/bench-class/n5/homes/learner-01/notebooks/00-start-here.ipynb",
     "var/progress.png",
     "var/nbval-sanitize-services.cfg",
     ".pytest_cache/v/cache/nodeids",
