@@ -49,16 +49,16 @@ def test_the_panel_counts_every_query_of_a_ninja_list_request(lab_kit):
         response = lab_kit.client.get("/api/v1/items/")
 
     assert response.status_code == 200
-    # The page's count, the page of items (joined), their tags (one prefetch).
-    assert panel.count == 3, panel
+    # The page's count, the page of items (joined, tag names and statistics as subqueries).
+    assert panel.count == 2, panel
     assert len(panel) == panel.count
     assert panel.queries[0].sql.startswith("SELECT COUNT(*)")
     outer = [shorten_sql(query.sql, width=10_000) for query in panel.queries]
     tables = [re.search(r'FROM "(\w+)"', sql).group(1) for sql in outer]
-    assert tables == ["catalog_item", "catalog_item", "catalog_tag"]
+    assert tables == ["catalog_item", "catalog_item"]
     assert panel.similar == [] and panel.duplicates == []
     assert panel.from_other_threads == 0
-    assert panel.summary().startswith("3 queries in ")
+    assert panel.summary().startswith("2 queries in ")
 
 
 def test_the_count_is_exact_whatever_the_page_holds(lab_kit):
@@ -67,7 +67,7 @@ def test_the_count_is_exact_whatever_the_page_holds(lab_kit):
         with QueryPanel(show=False) as panel:
             assert lab_kit.client.get(f"/api/v1/items/?page_size={size}").status_code == 200
         counts.append(panel.count)
-    assert counts == [3, 3, 3]
+    assert counts == [2, 2, 2]
 
 
 def test_a_detail_request_names_the_selector_line_that_issued_it(lab_kit):
@@ -75,10 +75,8 @@ def test_a_detail_request_names_the_selector_line_that_issued_it(lab_kit):
         assert lab_kit.client.get("/api/v1/items/1").status_code == 200
 
     line = line_of(selectors.item_get, ".get(pk=item_id)")
-    # The item and its prefetched tags both run inside .get(), in item_get.
-    assert [query.origin for query in panel.queries] == [
-        f"catalog/selectors.py:{line} item_get"
-    ] * 2
+    # The item, with its tag names and statistics, runs inside .get(), in item_get.
+    assert [query.origin for query in panel.queries] == [f"catalog/selectors.py:{line} item_get"]
 
 
 def test_a_lazy_page_names_the_caller_not_the_middleware_around_the_view(lab_kit):
@@ -91,13 +89,14 @@ def test_a_lazy_page_names_the_caller_not_the_middleware_around_the_view(lab_kit
     assert {query.origin for query in panel.queries} == {f"test_lab_queries.py:{line}"}
 
 
-def test_a_query_from_a_schema_resolver_names_the_resolver(lab_kit):
-    item = Item.objects.select_related("category", "owner").get(pk=1)  # no tags prefetched
+def test_a_query_from_a_schema_validator_names_the_validator(lab_kit):
+    item = Item.objects.select_related("category", "owner").get(pk=1)  # no tag names
     with QueryPanel(show=False) as panel:
-        ItemOut.from_orm(item)
+        ItemOut.model_validate(item)
 
-    line = line_of(ItemOut.resolve_tags, "obj.tags.all()")
-    assert [query.origin for query in panel.queries] == [f"catalog/schemas.py:{line} resolve_tags"]
+    line = line_of(ItemOut.tag_names_in_order, "names.all()")
+    origin = f"catalog/schemas.py:{line} tag_names_in_order"
+    assert [query.origin for query in panel.queries] == [origin]
 
 
 def test_a_query_from_outside_the_project_names_the_calling_line(lab_kit):
@@ -177,7 +176,7 @@ def test_queries_from_other_threads_are_captured_and_counted(lab_kit):
             counts = list(pool.map(lambda _: _count_items(), range(4)))
 
     assert counts == [Item.objects.filter(is_active=True).count()] * 4
-    assert panel.count == 3 + 1 + 4
+    assert panel.count == 2 + 1 + 4
     assert panel.from_other_threads == 5
     assert len(panel.threads) >= 3  # the test's, the thread, one or more of the pool's
     # A pool uses as many threads as its timing allows: the summary counts statements.
@@ -209,15 +208,16 @@ def test_a_panel_reused_starts_empty(lab_kit):
 
 def test_the_text_form_reads_as_a_summary_then_numbered_statements(lab_kit):
     with QueryPanel("list", show=False) as panel:
-        lab_kit.client.get("/api/v1/items/1")
+        lab_kit.client.get("/api/v1/items/?category=1")
+    line = inspect.currentframe().f_lineno - 1
     text = str(panel)
     lines = text.splitlines()
 
     assert lines[0].startswith("list: 2 queries in ")
-    assert re.fullmatch(r"  1\. +\d+\.\d\d ms  catalog/selectors\.py:\d+ item_get", lines[1])
-    assert lines[2].startswith('     sql: SELECT … FROM "catalog_item"')
-    assert lines[4].startswith('     sql: SELECT … FROM "catalog_tag"')
-    assert "IN (1)" in lines[4], "parameters are inlined for reading"
+    assert re.fullmatch(rf"  1\. +\d+\.\d\d ms  test_lab_queries\.py:{line}", lines[1])
+    assert lines[2].startswith('     sql: SELECT COUNT(*) AS "__count" FROM "catalog_item"')
+    assert '"category_id" = 1)' in lines[2], "parameters are inlined for reading"
+    assert lines[4].startswith('     sql: SELECT … FROM "catalog_item"')
     assert repr(panel) == text
 
 
@@ -234,8 +234,8 @@ def test_the_html_form_is_a_table_with_escaped_sql(lab_kit):
     page = panel._repr_html_()
 
     assert page.startswith("<div class='lab-query-panel'>")
-    assert "<b>detail: 2 queries in " in page
-    assert page.count("<tr><td>") == 2
+    assert "<b>detail: 1 query in " in page
+    assert page.count("<tr><td>") == 1
     assert "<code class='sql'>SELECT … FROM &quot;catalog_item&quot;" in page
     assert '"catalog_item"' not in page, "SQL must be escaped"
     assert "<code>catalog/selectors.py:" in page
@@ -299,7 +299,7 @@ def test_a_client_made_in_a_thread_is_seen_too(transactional_db, lab_kit):
 
     with QueryPanel(show=False) as panel, ThreadPoolExecutor(max_workers=1) as pool:
         assert pool.submit(request).result() == 200
-    assert panel.count == 2 and panel.from_other_threads == 2
+    assert panel.count == 1 and panel.from_other_threads == 1
 
 
 def test_a_statement_on_the_raw_driver_connection_is_counted_and_named(lab_kit):

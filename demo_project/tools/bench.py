@@ -363,7 +363,7 @@ def item_rows_naive() -> list[dict]:
         # One query for the review statistics; ItemOut then reads category, owner, tags.
         stats = item.reviews.aggregate(review_count=Count("id"), average_rating=Avg("rating"))
         item.review_count, item.average_rating = stats["review_count"], stats["average_rating"]
-        rows.append(ItemOut.from_orm(item).model_dump())
+        rows.append(ItemOut.model_validate(item).model_dump())
     return rows
 
 
@@ -372,7 +372,7 @@ def item_rows_optimized() -> list[dict]:
     from demo_project.catalog import selectors
     from demo_project.catalog.schemas import ItemOut
 
-    return [ItemOut.from_orm(item).model_dump() for item in selectors.item_list()]
+    return [ItemOut.model_validate(item).model_dump() for item in selectors.item_list()]
 
 
 def bench_item_list(results: Results, plan: Plan, client, per_query: float) -> None:
