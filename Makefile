@@ -17,7 +17,7 @@ SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
 .PHONY: help install install-test install-grading install-services install-browser install-hub \
 	install-ci lab test test-project test-notebooks lint format notebooks clean \
-	test-services test-browser test-rerun services-start services-stop test-api
+	test-services test-browser test-rerun services-start services-stop test-api lesson-times
 
 help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
@@ -35,6 +35,7 @@ help:
 	@echo "make hub-link HUB_URL=url LEARNERS_REPO=url  the nbgitpuller link that gives each learner the workbook"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
+	@echo "make lesson-times  each lesson's time under strict nbval, RUNS runs (3) and the median"
 
 # uv installs (PyPI's `uv`, into the environment itself): about five times faster than pip
 # here, and it compiles no bytecode up front (Python writes it on first import), so the
@@ -136,6 +137,18 @@ test-services: install-test install-services
 test-rerun: install-test
 	$(BIN)/pytest -n 2 -m rerun tests/test_rerun.py
 
+# Each lesson's time under strict nbval, kernel start included: RUNS runs one after another,
+# one notebook at a time, then a table of every run and the median (docs/maintainers.md).
+# A cell that fails is listed, and the runs go on: the times are still worth having.
+RUNS ?= 3
+lesson-times: install-test
+	mkdir -p var/lesson-times && rm -f var/lesson-times/run-*.xml
+	for run in $$(seq $(RUNS)); do \
+		$(BIN)/pytest $(NBVAL) -p no:xdist -q -o junit_family=xunit1 \
+			--junitxml=var/lesson-times/run-$$run.xml $(LESSONS) > var/lesson-times/run-$$run.log \
+			|| grep -h '^FAILED' var/lesson-times/run-$$run.log; done
+	$(BIN)/python scripts/lesson_times.py var/lesson-times/run-*.xml
+
 # The browser lane: JupyterLab and the Swagger UI in Debian's chromium, and a class of
 # three on the hub (tests/browser/test_hub.py).
 test-browser: install-browser install-hub
@@ -194,7 +207,7 @@ bench-services: install
 # What make builds under var/, and the caches. A gradebook (var/grades.csv and what sits
 # beside it, or one per class under var/) is an instructor's record, not a build: kept.
 clean:
-	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-* \
+	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-* var/lesson-times \
 		var/progress.png $(SERVICES_SANITIZE) .pytest_cache .ruff_cache
 
 .PHONY: learners hub-link
