@@ -17,7 +17,7 @@ SERVICES_SANITIZE := var/nbval-sanitize-services.cfg
 
 .PHONY: help install install-test install-grading install-services install-browser \
 	install-ci lab test test-project test-notebooks lint format notebooks clean \
-	test-services test-browser test-rerun services-start services-stop test-api
+	test-services test-browser test-rerun services-start services-stop test-api lesson-times
 
 help:
 	@echo "make lab        open JupyterLab on the first lesson (installs on first run)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-services  the benchmark, quick sizes, on the services' PostgreSQL"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
+	@echo "make lesson-times  each lesson's time under strict nbval, RUNS runs (3) and the median"
 
 # uv installs (PyPI's `uv`, into the environment itself): about five times faster than pip
 # here, and it compiles no bytecode up front (Python writes it on first import), so the
@@ -112,6 +113,18 @@ test-services: install-test install-services
 # Every notebook with each code cell run twice in a row: the same verdicts (one kernel each).
 test-rerun: install-test
 	$(BIN)/pytest -n 2 -m rerun tests/test_rerun.py
+
+# Each lesson's time under strict nbval, kernel start included: RUNS runs one after another,
+# one notebook at a time, then a table of every run and the median (docs/maintainers.md).
+# A cell that fails is listed, and the runs go on: the times are still worth having.
+RUNS ?= 3
+lesson-times: install-test
+	mkdir -p var/lesson-times && rm -f var/lesson-times/run-*.xml
+	for run in $$(seq $(RUNS)); do \
+		$(BIN)/pytest $(NBVAL) -p no:xdist -q -o junit_family=xunit1 \
+			--junitxml=var/lesson-times/run-$$run.xml $(LESSONS) > var/lesson-times/run-$$run.log \
+			|| grep -h '^FAILED' var/lesson-times/run-$$run.log; done
+	$(BIN)/python scripts/lesson_times.py var/lesson-times/run-*.xml
 
 # The browser lane: JupyterLab and the Swagger UI in Debian's chromium.
 test-browser: install-browser
