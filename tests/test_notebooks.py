@@ -678,7 +678,7 @@ def tiny_lesson(tmp_path, jupyter_environment):
 def test_a_changed_query_count_fails_strict_nbval(tmp_path, tiny_lesson):
     assert problems(tiny_lesson) == [], "the tiny lesson itself must be clean"
     count = tiny_lesson.cells[1].outputs[0]
-    assert count["data"]["text/plain"] == "3"
+    assert count["data"]["text/plain"] == "2"
     outputs = tiny_lesson.cells[3].outputs
     kinds = [output.output_type for output in outputs]
     assert set(kinds[:-2]) == {"stream"}, "compare() prints a line per size as it starts"
@@ -707,7 +707,7 @@ def test_a_changed_query_count_fails_strict_nbval(tmp_path, tiny_lesson):
         "Cell 2": "PASSED",
         "Cell 3": "PASSED",
     }, run.stdout[-3000:]
-    assert "mismatch 'text/plain'" in run.stdout and "'4' == '3'" in run.stdout
+    assert "mismatch 'text/plain'" in run.stdout and "'4' == '2'" in run.stdout
     assert run.returncode == 1
 
 
