@@ -96,6 +96,14 @@ def test_every_kind_of_value_becomes_a_literal_sqlite_reads_back(db, value):
     assert rows_of(statement) == rows_of("SELECT %s", [value])
 
 
+def test_a_json_value_bound_by_postgresql_s_driver_is_a_json_literal():
+    """A JSONField's value reaches psycopg as ``Jsonb(...)``: the literal is its JSON text."""
+    json_types = pytest.importorskip("psycopg.types.json")
+    value = json_types.Jsonb(["it's", 2])
+    assert sql_literal(value) == """'["it''s", 2]'"""
+    assert as_statement("SELECT %s", (value,)) == """SELECT '["it''s", 2]'"""
+
+
 def test_a_doubled_percent_is_one_percent_in_a_statement_with_values(db):
     sql = "SELECT %s || '%%', 'a%%b' LIKE 'a%%'"
     statement = as_statement(sql, ("10",))

@@ -19,6 +19,7 @@ class on psycopg), and the panel shows it as a raw statement.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import sys
@@ -86,6 +87,13 @@ class Query:
         return as_statement(self.sql, self.params)
 
 
+def _plain(value):
+    """A JSONField's value as PostgreSQL's driver binds it (psycopg's ``Jsonb``), as JSON text."""
+    if type(value).__name__ in {"Json", "Jsonb"} and hasattr(value, "obj"):
+        return json.dumps(value.obj)
+    return value
+
+
 def inline_params(sql: str, params) -> str:
     """Put the parameters in place of the placeholders (for reading, never for running)."""
     if not params:
@@ -93,7 +101,7 @@ def inline_params(sql: str, params) -> str:
     values = iter(params if isinstance(params, list | tuple) else [params])
 
     def literal(match: re.Match) -> str:
-        value = next(values, None)
+        value = _plain(next(values, None))
         if isinstance(value, str):
             return "'" + value.replace("'", "''") + "'"
         return "NULL" if value is None else str(value)
@@ -103,6 +111,7 @@ def inline_params(sql: str, params) -> str:
 
 def sql_literal(value) -> str:
     """Return ``value`` as an SQL literal that SQLite and PostgreSQL both read."""
+    value = _plain(value)
     if value is None:
         return "NULL"
     if isinstance(value, bool):
