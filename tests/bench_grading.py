@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
 
     learners = copies(args.notebook, args.copies)
-    sandbox.compile_bytecode()  # once per environment, not per class: untimed
+    sandbox.compile_environment()  # once per environment, not per class: untimed
     seconds, submissions = time_the_grader(learners, args.notebook, args.jobs)
     points = sorted({f"{s.points:g}/{s.max_points:g}" for s in submissions})
     verdict = "within" if seconds <= TARGET_SECONDS else "OVER"

@@ -63,11 +63,11 @@ def test_the_environment_is_compiled_again_only_once_it_changed(monkeypatch, tmp
 
     monkeypatch.setattr(sandbox.subprocess, "run", run)
     project, packages = str(sandbox.ROOT / "demo_project"), sysconfig.get_path("purelib")
-    assert sandbox.compile_bytecode() and sandbox.compile_bytecode()
+    assert sandbox.compile_environment() and sandbox.compile_environment()
     assert packages in commands[0] and project in commands[0]
     assert packages not in commands[1] and project in commands[1]
     (tmp_path / "stamp").write_text("an install since")
-    assert sandbox.compile_bytecode() and packages in commands[2]
+    assert sandbox.compile_environment() and packages in commands[2]
 
 
 def test_the_grader_starts_without_building_grammars_no_notebook_needs():

@@ -134,7 +134,7 @@ def grade(
     ):
         # Bytecode and one migration for the whole run, in processes of their own while the
         # notebooks are read.
-        compiled = pool.submit(sandbox.compile_bytecode)
+        compiled = pool.submit(sandbox.compile_environment)
         migrated = pool.submit(sandbox.database_template, Path(folder))
         assignments = load_assignments(solutions)
         submissions = collect(paths, assignments)  # every file read before any kernel starts

@@ -63,7 +63,7 @@ def progress(folder: Path, jobs: int = 2) -> list[Progress]:
         tempfile.TemporaryDirectory(prefix="progress-template-") as folder,
         ThreadPoolExecutor(max_workers=jobs) as pool,
     ):
-        compiled = pool.submit(sandbox.compile_bytecode)  # what no kernel can write
+        compiled = pool.submit(sandbox.compile_environment)  # what no kernel can write
         template = sandbox.database_template(Path(folder))  # one migration for all kernels
         compiled.result()
         futures = {

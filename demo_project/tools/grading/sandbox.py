@@ -69,16 +69,13 @@ def environment(home: Path, template: Path | None = None) -> dict[str, str]:
     }
 
 
-def compile_bytecode(folders: list[Path] | None = None) -> bool:
+def compile_bytecode(folders: list[Path]) -> bool:
     """Compile the modules of ``folders`` whose bytecode is missing or stale.
 
     A kernel cannot write bytecode (its file system is read-only, PYTHONDONTWRITEBYTECODE is
     set), so every module without it is compiled from source in every kernel, which was half
-    of a kernel's CPU. By default: the project, and the environment's packages unless they
-    are as they were when last compiled here. False if some file could not be compiled.
+    of a kernel's CPU. False if some file could not be compiled.
     """
-    if folders is None:
-        return compile_environment()
     done = subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-q", *map(str, folders)],
         stdin=subprocess.DEVNULL, capture_output=True, check=False,
