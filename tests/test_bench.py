@@ -116,3 +116,41 @@ def test_a_floor_that_differs_from_the_endpoint_stops_the_benchmark(catalog, mon
 
     with pytest.raises(AssertionError, match="floor's JSON differs"):
         bench.check_floor(Client())
+
+
+def test_make_test_runs_in_the_environment_from_before_boot(tmp_path, monkeypatch):
+    """boot() sets a notebook's switches in os.environ; the timed suite must not inherit them."""
+    from types import SimpleNamespace
+
+    import demo_project.lab
+
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+    def booted(items):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as boot() does
+        return SimpleNamespace(client=None, database="SQLite (in memory)", cache="local memory")
+
+    monkeypatch.setattr(demo_project.lab, "boot", booted)
+    for name in (
+        "bench_item_list", "bench_floor", "bench_cached_read", "bench_creates",
+        "bench_boot", "bench_deep_page", "bench_concurrent_writes", "plot",
+    ):  # fmt: skip
+        monkeypatch.setattr(bench, name, lambda *args, **kwargs: None)
+    monkeypatch.setattr(bench, "calibrate_panel", lambda results, plan: 0.0)
+    monkeypatch.setattr(bench, "bench_seeding", lambda results, plan: "")
+    calls = []
+
+    def make(command, **kwargs):
+        calls.append((command, kwargs))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", make)
+
+    results = bench.run(bench.FULL, tmp_path / "b.csv", tmp_path / "b.png", None)
+
+    ((command, kwargs),) = calls
+    assert command[-1] == "test"
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in kwargs["env"]
+    assert os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"  # the bench's own process kept it
+    (row,) = [row for row in results.rows if row.benchmark == bench.TEST_SUITE]
+    assert row.note.startswith("passed in")

@@ -178,8 +178,9 @@ def generate_catalog(
                 price=Decimal(rng.randint(100, 99_999)) / 100,
                 stock=twists.stock() if twists else (number * 37) % 50,  # not from rng
                 is_active=rng.random() < 0.9,
-                category=rng.choice(categories),
-                owner=rng.choice(owners),
+                # Ids, not instances: bulk_create then has no related object to check.
+                category_id=rng.choice(categories).pk,
+                owner_id=rng.choice(owners).pk,
                 created_at=ORIGIN + timedelta(minutes=7 * minute(number)),
             )
             for number in range(start, stop)
@@ -191,8 +192,8 @@ def generate_catalog(
             for offset, author in enumerate(rng.sample(users, rng.randint(0, 4))):
                 reviews.append(
                     Review(
-                        item=item,
-                        author=author,
+                        item_id=item.pk,
+                        author_id=author.pk,
                         rating=rng.randint(1, 5),
                         comment=rng.choice(COMMENTS),
                         created_at=item.created_at
