@@ -30,6 +30,7 @@ help:
 	@echo "make progress  run your exercises/ afresh: done, wrong or not started, a table and a plot"
 	@echo "make bench      the benchmark table (printed; written to var/bench.csv, .md and .png)"
 	@echo "make bench-services  the benchmark, quick sizes, on the services' PostgreSQL"
+	@echo "make bench-databases  the full benchmark on SQLite, then PostgreSQL, and one table of both"
 	@echo "make bench-class N=30  N learners on one JupyterHub at once: memory, CPU, time (docs/class-sizing.md)"
 	@echo "make learners LEARNERS_REPO=path  publish the workbook without solutions/ for a class's hub"
 	@echo "make hub-link HUB_URL=url LEARNERS_REPO=url  the nbgitpuller link that gives each learner the workbook"
@@ -163,7 +164,7 @@ notebooks: install
 		--ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 		$(LESSONS) $(SOLUTIONS)
 
-.PHONY: exercises grade bench-grading progress bench bench-services bench-class
+.PHONY: exercises grade bench-grading progress bench bench-services bench-databases bench-class
 
 # exercises/ is generated: never edit it by hand (docs/instructor-guide.md).
 exercises: install-grading
@@ -196,6 +197,12 @@ progress: install-grading
 # The same command measures PostgreSQL when DATABASE_URL points there (docs/benchmarks.md).
 bench: install
 	$(BIN)/python -m demo_project.tools.bench --csv var/bench.csv --png var/bench.png --md var/bench.md
+
+# Both databases, one after the other, then one table side by side (var/bench-databases.md):
+# the full run on SQLite, then on PostgreSQL and Redis (started here unless DATABASE_URL is
+# set). About 20 minutes on an idle 2-core machine; the README's table comes from it.
+bench-databases: install install-services
+	scripts/bench-databases.sh
 
 # The services lane's benchmark: the quick sizes on the database DATABASE_URL names (a
 # minute), so CI runs every benchmark, the bulk insert's target included, on PostgreSQL.

@@ -165,3 +165,45 @@ def test_a_bulk_insert_below_its_target_says_what_round_trip_would_reach_it():
     assert "bulk_create 0.12 ms a row" in note
     assert "10× needs a round trip of 0.35 ms or more" in note
     assert bench.bulk_note(18.6, 2e-3, 0.1e-3, 1e-3) == "18.6× (the smaller of the two ratios)"
+
+
+def test_two_runs_side_by_side_row_by_row_with_the_notes_of_each_miss(tmp_path):
+    def run(database: str, bulk_ratio: float, result: str, note: str) -> Path:
+        results = bench.Results()
+        results.add(
+            bench.Row(bench.CREATES, bench.ONE_BY_ONE, size=1000, queries=1000, seconds=1.0)
+        )
+        bulk = results.add(
+            bench.Row(bench.CREATES, bench.BULK, size=1000, queries=1, seconds=1 / bulk_ratio)
+        )
+        bulk.ratio, bulk.ratio_without_panel = bulk_ratio, bulk_ratio - 0.5
+        bulk.target, bulk.result, bulk.note = "bulk ≥ 10×", result, note
+        if database == "PostgreSQL":  # a row only one run has, of an earlier section
+            results.add(bench.Row(bench.ITEM_LIST, bench.NAIVE, size=10, queries=41, seconds=0.02))
+        path = tmp_path / f"{database}.csv"
+        bench.write_csv(results, path)
+        return path
+
+    sqlite = run("SQLite", 4.3, "", "4.3×; not judged here: no round trip")
+    postgresql = run("PostgreSQL", 7.8, "MISS", "7.8×; 10× needs a round trip of 0.35 ms")
+    table = bench.side_by_side(
+        {"SQLite": bench.read_csv(sqlite), "PostgreSQL": bench.read_csv(postgresql)}
+    )
+
+    lines = table.splitlines()
+    assert lines[0] == (
+        "| benchmark | variant | size | queries | time, SQLite | time, PostgreSQL "
+        "| ratio, SQLite | ratio, PostgreSQL | target | SQLite | PostgreSQL |"
+    )
+    assert lines[2].startswith(f"| {bench.ITEM_LIST} | {bench.NAIVE} | 10 | 41 |  | 20.00 ms |")
+    assert lines[4] == (
+        f"| {bench.CREATES} | {bench.BULK} | 1,000 | 1 | 232.56 ms | 128.21 ms | 3.8× | 7.3× "
+        "| bulk ≥ 10× |  | **MISS** |"
+    )
+    assert (
+        lines[-2]
+        == f"- SQLite, {bench.BULK} ({bench.CREATES}): 4.3×; not judged here: no round trip"
+    )
+    assert lines[-1] == (
+        f"- PostgreSQL, {bench.BULK} ({bench.CREATES}): 7.8×; 10× needs a round trip of 0.35 ms"
+    )

@@ -908,6 +908,85 @@ def write_csv(results: Results, path: Path) -> None:
             )  # fmt: skip
 
 
+def read_csv(path: Path) -> Results:
+    """The rows ``write_csv`` wrote, with their numbers back."""
+
+    def number(text: str, kind=float):
+        return kind(text) if text else None
+
+    results = Results()
+    with path.open(newline="") as handle:
+        for record in csv.DictReader(handle):
+            results.add(
+                Row(
+                    record["benchmark"],
+                    record["variant"],
+                    size=number(record["size"], int),
+                    queries=number(record["queries"], int),
+                    seconds=number(record["seconds"]),
+                    ratio=number(record["ratio"]),
+                    ratio_without_panel=number(record["ratio_without_panel"]),
+                    peak_mb=number(record["peak_mb"]),
+                    target=record["target"],
+                    result=record["result"],
+                    note=record["note"],
+                )
+            )
+    return results
+
+
+def side_by_side(runs: dict[str, Results]) -> str:
+    """One Markdown table of two or more runs (one per database), row by row.
+
+    A ratio is the smaller of the two a row carries (with and without the query panel's
+    cost); under the table, each MISS and each row measured but not judged says why.
+    """
+    names = list(runs)
+    keys: list[tuple] = []
+    for results in runs.values():
+        for row in results.rows:
+            if (row.benchmark, row.variant, row.size) not in keys:
+                keys.append((row.benchmark, row.variant, row.size))
+    order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
+    keys.sort(key=lambda key: order.get(key[0], len(order)))  # stable: variants keep order
+
+    def found(results: Results, key: tuple) -> Row | None:
+        return next(
+            (row for row in results.rows if (row.benchmark, row.variant, row.size) == key),
+            None,
+        )
+
+    def ratio(row: Row | None) -> str:
+        ratios = [r for r in (row and (row.ratio, row.ratio_without_panel)) or () if r]
+        return f"{min(ratios):.1f}×" if ratios else ""
+
+    header = ["benchmark", "variant", "size", "queries"]
+    header += [f"time, {name}" for name in names] + [f"ratio, {name}" for name in names]
+    header += ["target", *names]
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|---|---|---:|---:|" + "---:|" * (2 * len(names)) + "---|" * (1 + len(names)))
+    notes = []
+    for key in keys:
+        rows = [found(results, key) for results in runs.values()]
+        queries = [
+            thousands(row.queries) if row and row.queries is not None else "" for row in rows
+        ]
+        times = [format_duration(row.seconds) if row and row.seconds else "" for row in rows]
+        target = next((row.target for row in rows if row and row.target), "")
+        verdicts = [
+            ("**MISS**" if row.result == "MISS" else row.result) if row else "" for row in rows
+        ]
+        cells = [key[0], key[1], "" if key[2] is None else thousands(key[2])]
+        counted = {count for count in queries if count}
+        cells.append(" / ".join(queries) if len(counted) > 1 else next(iter(counted), ""))
+        cells += times + [ratio(row) for row in rows] + [target] + verdicts
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        for name, row in zip(names, rows, strict=True):
+            if row and (row.result == "MISS" or "not judged" in row.note):
+                notes.append(f"- {name}, {row.variant} ({row.benchmark}): {row.note}")
+    return "\n".join([*lines, "", *notes]) + "\n"
+
+
 def plot(results: Results, plan: Plan, path: Path, title: str = "") -> None:
     """Draw the N+1 curve (queries and time against size) and the ratios, to a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -1070,8 +1149,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave out the `make test` row (it does not depend on the database measured)",
     )
+    parser.add_argument(
+        "--side-by-side",
+        nargs="+",
+        metavar="NAME=CSV",
+        help="print (and with --md write) one table of earlier runs' CSVs, e.g. "
+        "SQLite=var/bench.csv PostgreSQL=var/bench-postgresql.csv; nothing is measured",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.side_by_side:
+        runs = {}
+        for given in args.side_by_side:
+            name, separator, path = given.partition("=")
+            if not separator or not Path(path).is_file():
+                parser.error(f"{given!r}: give NAME=CSV, the CSV of a finished run")
+            runs[name] = read_csv(Path(path))
+        table = side_by_side(runs)
+        print(table, end="")
+        if args.md is not None:
+            args.md.parent.mkdir(parents=True, exist_ok=True)
+            args.md.write_text(table)
+        return 0
 
     if args.child:
         kind, *rest = args.child
