@@ -13,6 +13,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LEARNERS_REPO=${LEARNERS_REPO:-/srv/workbook-learners.git}
 ENV_FILE=${ENV_FILE:-/etc/workbook-hub.env}
 UNIT=${UNIT:-/etc/systemd/system/workbook-hub.service}
+# The port written into a new ENV_FILE (the hub uses the two after it too).
+PORT=${WORKBOOK_HUB_PORT:-8000}
 
 # Every learner's server runs this clone's venv, and its Python, as the learner's own user.
 open_to_all() {
@@ -60,7 +62,7 @@ WORKBOOK_HUB_ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_ur
 # 127.0.0.1 behind a TLS proxy on the same server (docs/jupyterhub.md); 0.0.0.0 to answer
 # on every address without one.
 WORKBOOK_HUB_IP=127.0.0.1
-WORKBOOK_HUB_PORT=8000
+WORKBOOK_HUB_PORT=$PORT
 WORKBOOK_HUB_HOMES=/home
 WORKBOOK_HUB_SPAWNER=system
 WORKBOOK_HUB_DATA=/var/lib/workbook-hub
@@ -78,7 +80,26 @@ sed -e "s|@ROOT@|$ROOT|g" -e "s|@ENV_FILE@|$ENV_FILE|g" \
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   systemctl enable --now workbook-hub
-  systemctl --no-pager status workbook-hub | head -n 5
+  # Say so now if the hub does not come up (a port in use, a wrong setting).
+  ip=$(sed -n 's/^WORKBOOK_HUB_IP=//p' "$ENV_FILE")
+  [[ "${ip:-0.0.0.0}" != 0.0.0.0 ]] || ip=127.0.0.1
+  port=$(sed -n 's/^WORKBOOK_HUB_PORT=//p' "$ENV_FILE")
+  address=$ip:${port:-8000}
+  if ! python3 - "http://$address/hub/api" <<'WAIT'; then
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=5)
+        sys.exit(0)
+    except OSError:
+        time.sleep(1)
+sys.exit(1)
+WAIT
+    echo "The hub does not answer on $address; its log ends:"
+    journalctl -u workbook-hub --no-pager -n 20
+    exit 1
+  fi
+  echo "The hub answers on $address."
 else
   echo "systemd is not running here; start the hub by hand:"
   echo "  set -a; . $ENV_FILE; set +a; $ROOT/.venv/bin/jupyterhub -f $ROOT/deploy/jupyterhub/jupyterhub_config.py"
