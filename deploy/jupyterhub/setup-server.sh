@@ -3,7 +3,7 @@
 # Run as root from a clone of the workbook:  deploy/jupyterhub/setup-server.sh
 #   1. Debian's packages: git, make, Python's venv, Node.js and npm;
 #   2. make install-hub in this clone: one venv (.venv) for the hub and every learner's
-#      server and kernels, the proxy from npm, the kit's kernel profile;
+#      server and kernels, its bytecode compiled, the proxy from npm, the kit's kernel profile;
 #   3. the learners' repository, HEAD without solutions/ (make learners), in LEARNERS_REPO;
 #   4. the hub's settings in ENV_FILE (passwords generated once, never overwritten);
 #   5. a systemd unit, enabled and started where systemd runs.
@@ -40,6 +40,9 @@ apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 
 echo "== 2. the hub's and the learners' environment in $ROOT/.venv"
 make -C "$ROOT" install-hub
+# Learners cannot write the venv's bytecode cache: compiled once here, or each learner's
+# server and kernel compiles Django, JupyterLab and the rest again at every start.
+"$ROOT/.venv/bin/python" -m compileall -q -j 0 "$ROOT/.venv/lib" >/dev/null
 python=$(readlink -f "$ROOT/.venv/bin/python")
 open_to_all "$(dirname "$python")" "$python"
 

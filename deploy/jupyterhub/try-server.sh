@@ -31,7 +31,9 @@ step() {
   echo "== $step_name"
 }
 failed() {
+  trap - ERR
   echo "try-server: FAILED at \"$step_name\" after $((SECONDS - started)) s (line $1)" >&2
+  exit 1
 }
 trap 'failed $LINENO' ERR
 
@@ -113,16 +115,17 @@ systemd-nspawn -b -D "$MACHINE" -M workbook-try --register=no --keep-unit \
   --bind-ro="$CACHE/workbook.git:/mnt/workbook.git" >"$CACHE/console.log" 2>&1 </dev/null &
 nspawn_pid=$!
 for _ in $(seq 60); do
-  leader=$(pgrep -P "$nspawn_pid" | head -n 1) && [ -n "$leader" ] && break
+  leader=$(pgrep -P "$nspawn_pid" -x systemd) && break
   sleep 0.5
 done
 [ -n "$leader" ] || { tail -n 5 "$CACHE/console.log"; false; }
 inside 'timeout 120 systemctl is-system-running --wait || true'
-inside 'update-ca-certificates >/dev/null'
+inside 'update-ca-certificates >/dev/null 2>&1'
 
 step "3. the guide, as root: git, the clone, setup-server.sh"
 # The guide's own commands, from its first block, with this try's clone URL.
-commands=$(sed -n '/^As root, on the server:/,/^```$/p' "$ROOT/docs/jupyterhub.md" | sed '1,2d;$d' \
+commands=$(awk '/^As root, on the server:/ { found = 1 } found && /^```$/ { exit }
+  found && inside { print } found && /^```bash$/ { inside = 1 }' "$ROOT/docs/jupyterhub.md" \
   | sed 's|https://example.org/your/workbook.git|file:///mnt/workbook.git|')
 grep -q 'file:///mnt/workbook.git' <<<"$commands"
 printf '%s\n' "$commands" | tee "$MACHINE/root/guide.sh" | sed 's/^/   $ /'
