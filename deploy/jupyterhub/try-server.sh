@@ -58,7 +58,7 @@ power_off() {
 trap power_off EXIT
 wait_for_hub() {
   for _ in $(seq 120); do
-    curl -fsS -o /dev/null "$HUB/hub/api" && return 0
+    curl -fs -o /dev/null "$HUB/hub/api" && return 0
     sleep 1
   done
   echo "the hub does not answer on $HUB; its log ends:"
