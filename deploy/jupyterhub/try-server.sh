@@ -32,6 +32,8 @@ step() {
 }
 failed() {
   trap - ERR
+  [ -z "${failing:-}" ] || exit 1
+  failing=1
   echo "try-server: FAILED at \"$step_name\" after $((SECONDS - started)) s (line $1)" >&2
   exit 1
 }
@@ -124,7 +126,7 @@ inside 'update-ca-certificates >/dev/null 2>&1'
 
 step "3. the guide, as root: git, the clone, setup-server.sh"
 # The guide's own commands, from its first block, with this try's clone URL.
-commands=$(awk '/^As root, on the server:/ { found = 1 } found && /^```$/ { exit }
+commands=$(awk '/^As root, on the server/ { found = 1 } found && /^```$/ { exit }
   found && inside { print } found && /^```bash$/ { inside = 1 }' "$ROOT/docs/jupyterhub.md" \
   | sed 's|https://example.org/your/workbook.git|file:///mnt/workbook.git|')
 grep -q 'file:///mnt/workbook.git' <<<"$commands"
