@@ -7,7 +7,8 @@
 # setup-server.sh installs the hub and systemd starts it. From here, headless Chromium logs
 # in two learners and the instructor, follows the link and runs lesson 00 (try_class.py).
 # Then: each home is its owner's and 700, the culler runs, a restart of the hub and a second
-# setup-server.sh keep every learner's files and the passwords. Each step prints its time;
+# setup-server.sh keep every learner's files and the passwords; the guide's Caddy in front,
+# with its own local certificate, and a login over HTTPS. Each step prints its time;
 # the first failure stops the run with one line saying which step. The container is
 # stopped and removed at the end (kept, stopped, after a failure, to look at).
 set -Eeuo pipefail
@@ -15,6 +16,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${TRY_CACHE:-/var/cache/workbook-try}
 MACHINE=${TRY_MACHINE:-/var/lib/machines/workbook-try}
 PORT=${TRY_PORT:-18800}
+TLS_PORT=${TRY_TLS_PORT:-18843}
 MIRROR=${TRY_MIRROR:-http://deb.debian.org/debian}
 LEARNERS=(ada grace)
 ADMIN=instructor
@@ -79,7 +81,8 @@ for tool in systemd-nspawn debootstrap nsenter curl chromium; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install systemd-container debootstrap chromium curl" >&2; exit 2; }
 done
 "$PY" -c "import playwright" || { echo "Playwright is missing: make install-browser" >&2; exit 2; }
-for port in "$PORT" $((PORT + 1)) $((PORT + 2)); do
+# Debian's Caddy starts on port 80 before the guide gives it its own site.
+for port in "$PORT" $((PORT + 1)) $((PORT + 2)) "$TLS_PORT" 80; do
   if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
     echo "Port $port is in use here, and the container shares this network: TRY_PORT=another" >&2
     exit 2
@@ -125,9 +128,12 @@ inside 'timeout 120 systemctl is-system-running --wait || true'
 inside 'update-ca-certificates >/dev/null 2>&1'
 
 step "3. the guide, as root: git, the clone, setup-server.sh"
-# The guide's own commands, from its first block, with this try's clone URL.
-commands=$(awk '/^As root, on the server/ { found = 1 } found && /^```$/ { exit }
-  found && inside { print } found && /^```bash$/ { inside = 1 }' "$ROOT/docs/jupyterhub.md" \
+# The guide's own commands: the first block after the line that starts with $1.
+guide_block() {
+  awk -v start="$1" 'index($0, start) == 1 { found = 1 } found && /^```$/ && open { exit }
+    found && open { print } found && /^```bash$/ { open = 1 }' "$ROOT/docs/jupyterhub.md"
+}
+commands=$(guide_block "As root, on the server" \
   | sed 's|https://example.org/your/workbook.git|file:///mnt/workbook.git|')
 grep -q 'file:///mnt/workbook.git' <<<"$commands"
 printf '%s\n' "$commands" | tee "$MACHINE/root/guide.sh" | sed 's/^/   $ /'
@@ -182,7 +188,20 @@ step "9. ${LEARNERS[0]} logs in again with the same password and finds their wor
 nice -n 10 "$PY" "$ROOT/deploy/jupyterhub/try_class.py" again "$HUB" "$link" \
   --password "$password" "${LEARNERS[0]}"
 
-step "10. power off"
+step "10. the guide's HTTPS: Caddy in front, a login over https://localhost:$TLS_PORT"
+# Caddy gives localhost a certificate of its own authority (a public name gets one from
+# Let's Encrypt), which Chromium is told to accept.
+commands=$(guide_block "Put HTTPS in front of the hub" \
+  | sed -e "s|hub.example.org|localhost:$TLS_PORT|" -e "s|127.0.0.1:8000|127.0.0.1:$PORT|")
+grep -q "localhost:$TLS_PORT" <<<"$commands"
+printf '%s\n' "$commands" | tee "$MACHINE/root/tls.sh" | sed 's/^/   $ /'
+inside "cd /root && nice -n 10 bash -e tls.sh" 2>&1 | tail -n 3 | sed 's/^/   /'
+tls_link=$(inside "cd /opt/workbook && make -s hub-link HUB_URL=https://localhost:$TLS_PORT \
+  LEARNERS_REPO=file:///srv/workbook-learners.git")
+nice -n 10 "$PY" "$ROOT/deploy/jupyterhub/try_class.py" again "https://localhost:$TLS_PORT" \
+  "$tls_link" --password "$password" "${LEARNERS[1]}"
+
+step "11. power off"
 power_off
 rm -rf "$MACHINE"
 step "done"
