@@ -213,8 +213,8 @@ clean:
 
 .PHONY: learners hub-link try-server
 
-# The hub's guide tried on a clean Debian 12 booted under systemd-nspawn, as root, about
-# three minutes with the cached base system (docs/maintainers.md); HEAD is what it tries.
+# The hub's guide tried on a clean Debian 12 booted under systemd-nspawn, as root, three
+# to six minutes with the cached base system (docs/maintainers.md); HEAD is what it tries.
 try-server: install-browser
 	deploy/jupyterhub/try-server.sh
 
