@@ -44,7 +44,7 @@ trap 'failed $LINENO' ERR
 nspawn_pid=""
 leader=""
 # Every command inside runs as root in the container's namespaces, with a clean environment
-# plus what this machine's network needs (TRUST, below).
+# plus what this machine's network needs (trust, set in step 1).
 trust=()
 inside() {
   nsenter -t "$leader" -m -u -i -p -r -w -- env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
@@ -142,8 +142,12 @@ inside "cd /root && WORKBOOK_HUB_PORT=$PORT nice -n 10 bash -e guide.sh" 2>&1 | 
 step "4. systemd runs the hub"
 inside 'systemctl is-enabled workbook-hub && systemctl is-active workbook-hub'
 wait_for_hub
-link=$(inside "cd /opt/workbook && make -s hub-link HUB_URL=$HUB \
-  LEARNERS_REPO=file:///srv/workbook-learners.git")
+# The guide's command for the link, for this hub's address.
+link_for() {
+  inside "$(guide_block "Then hand out the link" | sed "s|https://hub.example.org|$1|; s|make |make -s |")"
+}
+link=$(link_for "$HUB")
+[[ "$link" == "$HUB/hub/user-redirect/git-pull?"* ]]
 echo "link: $link"
 setting() { sed -n "s/^$1=//p" "$MACHINE/etc/workbook-hub.env"; }
 password=$(setting WORKBOOK_HUB_PASSWORD)
@@ -196,8 +200,8 @@ commands=$(guide_block "Put HTTPS in front of the hub" \
 grep -q "localhost:$TLS_PORT" <<<"$commands"
 printf '%s\n' "$commands" | tee "$MACHINE/root/tls.sh" | sed 's/^/   $ /'
 inside "cd /root && nice -n 10 bash -e tls.sh" 2>&1 | tail -n 3 | sed 's/^/   /'
-tls_link=$(inside "cd /opt/workbook && make -s hub-link HUB_URL=https://localhost:$TLS_PORT \
-  LEARNERS_REPO=file:///srv/workbook-learners.git")
+tls_link=$(link_for "https://localhost:$TLS_PORT")
+[[ "$tls_link" == "https://localhost:$TLS_PORT/hub/user-redirect/git-pull?"* ]]
 nice -n 10 "$PY" "$ROOT/deploy/jupyterhub/try_class.py" again "https://localhost:$TLS_PORT" \
   "$tls_link" --password "$password" "${LEARNERS[1]}"
 
