@@ -34,6 +34,7 @@ help:
 	@echo "make bench-class N=30  N learners on one JupyterHub at once: memory, CPU, time (docs/class-sizing.md)"
 	@echo "make learners LEARNERS_REPO=path  publish the workbook without solutions/ for a class's hub"
 	@echo "make hub-link HUB_URL=url LEARNERS_REPO=url  the nbgitpuller link that gives each learner the workbook"
+	@echo "make try-server  (root) the hub's guide tried on a clean Debian 12 under systemd-nspawn"
 	@echo "make site       the course as a website in var/site/html: lessons with their outputs, exercises, guides"
 	@echo "make test-rerun every notebook with each code cell run twice: the same verdicts"
 	@echo "make lesson-times  each lesson's time under strict nbval, RUNS runs (3) and the median"
@@ -217,7 +218,12 @@ clean:
 	rm -rf var/jupyter var/ipython var/cache var/site var/screenshots var/bench.* var/bench-* var/lesson-times \
 		var/progress.png $(SERVICES_SANITIZE) .pytest_cache .ruff_cache
 
-.PHONY: learners hub-link
+.PHONY: learners hub-link try-server
+
+# The hub's guide tried on a clean Debian 12 booted under systemd-nspawn, as root, three
+# to six minutes with the cached base system (docs/maintainers.md); HEAD is what it tries.
+try-server: install-browser
+	deploy/jupyterhub/try-server.sh
 
 # What a class's homes receive (docs/jupyterhub.md): HEAD without solutions/, one commit
 # more on the branch of LEARNERS_REPO (a path, created bare, or a URL git can push to).

@@ -3,7 +3,7 @@
 # Run as root from a clone of the workbook:  deploy/jupyterhub/setup-server.sh
 #   1. Debian's packages: git, make, Python's venv, Node.js and npm;
 #   2. make install-hub in this clone: one venv (.venv) for the hub and every learner's
-#      server and kernels, the proxy from npm, the kit's kernel profile;
+#      server and kernels, its bytecode compiled, the proxy from npm, the kit's kernel profile;
 #   3. the learners' repository, HEAD without solutions/ (make learners), in LEARNERS_REPO;
 #   4. the hub's settings in ENV_FILE (passwords generated once, never overwritten);
 #   5. a systemd unit, enabled and started where systemd runs.
@@ -13,6 +13,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LEARNERS_REPO=${LEARNERS_REPO:-/srv/workbook-learners.git}
 ENV_FILE=${ENV_FILE:-/etc/workbook-hub.env}
 UNIT=${UNIT:-/etc/systemd/system/workbook-hub.service}
+# The port written into a new ENV_FILE (the hub uses the two after it too).
+PORT=${WORKBOOK_HUB_PORT:-8000}
 
 # Every learner's server runs this clone's venv, and its Python, as the learner's own user.
 open_to_all() {
@@ -38,6 +40,9 @@ apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 
 echo "== 2. the hub's and the learners' environment in $ROOT/.venv"
 make -C "$ROOT" install-hub
+# Learners cannot write the venv's bytecode cache: compiled once here, or each learner's
+# server and kernel compiles Django, JupyterLab and the rest again at every start.
+"$ROOT/.venv/bin/python" -m compileall -q -j 0 "$ROOT/.venv/lib" >/dev/null
 python=$(readlink -f "$ROOT/.venv/bin/python")
 open_to_all "$(dirname "$python")" "$python"
 
@@ -60,7 +65,7 @@ WORKBOOK_HUB_ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_ur
 # 127.0.0.1 behind a TLS proxy on the same server (docs/jupyterhub.md); 0.0.0.0 to answer
 # on every address without one.
 WORKBOOK_HUB_IP=127.0.0.1
-WORKBOOK_HUB_PORT=8000
+WORKBOOK_HUB_PORT=$PORT
 WORKBOOK_HUB_HOMES=/home
 WORKBOOK_HUB_SPAWNER=system
 WORKBOOK_HUB_DATA=/var/lib/workbook-hub
@@ -78,7 +83,26 @@ sed -e "s|@ROOT@|$ROOT|g" -e "s|@ENV_FILE@|$ENV_FILE|g" \
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   systemctl enable --now workbook-hub
-  systemctl --no-pager status workbook-hub | head -n 5
+  # Say so now if the hub does not come up (a port in use, a wrong setting).
+  ip=$(sed -n 's/^WORKBOOK_HUB_IP=//p' "$ENV_FILE")
+  [[ "${ip:-0.0.0.0}" != 0.0.0.0 ]] || ip=127.0.0.1
+  port=$(sed -n 's/^WORKBOOK_HUB_PORT=//p' "$ENV_FILE")
+  address=$ip:${port:-8000}
+  if ! python3 - "http://$address/hub/api" <<'WAIT'; then
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=5)
+        sys.exit(0)
+    except OSError:
+        time.sleep(1)
+sys.exit(1)
+WAIT
+    echo "The hub does not answer on $address; its log ends:"
+    journalctl -u workbook-hub --no-pager -n 20
+    exit 1
+  fi
+  echo "The hub answers on $address."
 else
   echo "systemd is not running here; start the hub by hand:"
   echo "  set -a; . $ENV_FILE; set +a; $ROOT/.venv/bin/jupyterhub -f $ROOT/deploy/jupyterhub/jupyterhub_config.py"
