@@ -42,6 +42,8 @@ WRITES = "concurrent writes"
 SECTIONS = (ITEM_LIST, FLOOR, CACHED_READ, CREATES, DEEP_PAGE, BOOT, SEEDING, WRITES, INSTRUMENT)
 # Only in the full run: the quick one is itself part of the suite it would time.
 TEST_SUITE = "test suite"
+# Where each section's rows go in a table.
+SECTION_ORDER = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
 
 NAIVE = "naive loop → ItemOut (4N+1 queries)"
 OPTIMIZED = "selectors.item_list() → ItemOut"
@@ -120,6 +122,12 @@ class Row:
     target: str = ""
     result: str = ""
     note: str = ""
+
+    @property
+    def smaller_ratio(self) -> float | None:
+        """The ratio a target is judged on: the smaller of the two, with and without the panel."""
+        ratios = [ratio for ratio in (self.ratio, self.ratio_without_panel) if ratio]
+        return min(ratios, default=None)
 
 
 @dataclass
@@ -423,7 +431,7 @@ def bench_item_list(results: Results, plan: Plan, client, per_query: float) -> N
         "queries: " + ", ".join(str(count) for count in counts),
     )
     at = results.find(ITEM_LIST, OPTIMIZED, plan.ratio_size)
-    ratio = min(at.ratio, at.ratio_without_panel or at.ratio)
+    ratio = at.smaller_ratio
     results.judge(
         at,
         f"naive/optimized time ≥ 10× at {thousands(plan.ratio_size)} items",
@@ -579,7 +587,7 @@ def bench_creates(results: Results, plan: Plan, per_query: float) -> None:
     slow, fast = results.find(CREATES, ONE_BY_ONE), results.find(CREATES, BULK)
     fast.ratio = slow.seconds / fast.seconds
     fast.ratio_without_panel = without_panel(slow, fast, per_query)
-    ratio = min(fast.ratio, fast.ratio_without_panel or fast.ratio)
+    ratio = fast.smaller_ratio
     if connection.vendor != "postgresql":
         # In-memory SQLite answers an INSERT with no round trip and no disk: what bulk
         # saves there is Django's per-statement work only, so the target means nothing.
@@ -942,23 +950,15 @@ def side_by_side(runs: dict[str, Results]) -> str:
     cost); under the table, each MISS and each row measured but not judged says why.
     """
     names = list(runs)
-    keys: list[tuple] = []
-    for results in runs.values():
-        for row in results.rows:
-            if (row.benchmark, row.variant, row.size) not in keys:
-                keys.append((row.benchmark, row.variant, row.size))
-    order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
-    keys.sort(key=lambda key: order.get(key[0], len(order)))  # stable: variants keep order
-
-    def found(results: Results, key: tuple) -> Row | None:
-        return next(
-            (row for row in results.rows if (row.benchmark, row.variant, row.size) == key),
-            None,
-        )
+    indexed = [
+        {(row.benchmark, row.variant, row.size): row for row in results.rows}
+        for results in runs.values()
+    ]
+    keys = list(dict.fromkeys(key for index in indexed for key in index))  # first seen first
+    keys.sort(key=lambda key: SECTION_ORDER[key[0]])  # stable: variants keep their order
 
     def ratio(row: Row | None) -> str:
-        ratios = [r for r in (row and (row.ratio, row.ratio_without_panel)) or () if r]
-        return f"{min(ratios):.1f}×" if ratios else ""
+        return f"{row.smaller_ratio:.1f}×" if row and row.smaller_ratio else ""
 
     header = ["benchmark", "variant", "size", "queries"]
     header += [f"time, {name}" for name in names] + [f"ratio, {name}" for name in names]
@@ -967,7 +967,7 @@ def side_by_side(runs: dict[str, Results]) -> str:
     lines.append("|---|---|---:|---:|" + "---:|" * (2 * len(names)) + "---|" * (1 + len(names)))
     notes = []
     for key in keys:
-        rows = [found(results, key) for results in runs.values()]
+        rows = [index.get(key) for index in indexed]
         queries = [
             thousands(row.queries) if row and row.queries is not None else "" for row in rows
         ]
@@ -1109,8 +1109,7 @@ def run(
     if plan.test_suite and with_test_suite:
         bench_test_suite(results, environment)
 
-    order = {section: number for number, section in enumerate((*SECTIONS, TEST_SUITE))}
-    results.rows.sort(key=lambda row: order[row.benchmark])  # stable: variants keep order
+    results.rows.sort(key=lambda row: SECTION_ORDER[row.benchmark])  # stable: variants keep order
     kind = "quick" if plan.list_sizes == QUICK.list_sizes else "full"
     if kind == "full" and plan.list_sizes != FULL.list_sizes:
         kind = f"full, item list at {', '.join(thousands(size) for size in plan.list_sizes)}"
